@@ -1,0 +1,2 @@
+//! The usrv secure protocol v1 (work in progress).
+#![forbid(unsafe_code)]
