@@ -1,0 +1,361 @@
+//! Replay protection, PROTOCOL.md "Replay store".
+//!
+//! A [`ReplayGuard`] does two things for a signed request:
+//! - [`ReplayGuard::check_time`], before the signature is verified: the nonce
+//!   time must be within the window of now (cheap, so that garbage costs no
+//!   signature verification);
+//! - [`ReplayGuard::record`], after the signature verified: the pair
+//!   (public key, nonce) must not have been seen; it is remembered until the
+//!   nonce time leaves the window, so memory is bounded by request rate × window.
+//!
+//! [`MemoryStore`] keeps the pairs in memory, for one server instance. Several
+//! instances behind one load balancer must share a store (implement
+//! [`ReplayStore`] over Redis `SET key 1 NX PX <ms>`), or a request replayed
+//! to another instance would pass.
+
+use core::cmp::Reverse;
+use core::fmt;
+use core::hash::{BuildHasher, Hash};
+use core::sync::atomic::{AtomicUsize, Ordering};
+use core::time::Duration;
+use std::collections::hash_map::RandomState;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::hex;
+use crate::nonce::Nonce;
+use crate::PublicKey;
+
+/// Default window: a nonce time may differ from now by at most this.
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(30);
+/// Default capacity of the [`MemoryStore`] of a default [`ReplayGuard`].
+pub const DEFAULT_CAPACITY: usize = 1_000_000;
+
+/// Why a nonce was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReplayError {
+    /// The nonce time is older than the window (PROTOCOL: 401).
+    Stale,
+    /// The nonce time is further in the future than the window (PROTOCOL: 401).
+    Future,
+    /// This key already used this nonce inside the window (PROTOCOL: 412).
+    Replayed,
+    /// The store is full (PROTOCOL: 503).
+    Busy,
+}
+
+impl fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Stale => "nonce is too old",
+            Self::Future => "nonce is from the future",
+            Self::Replayed => "nonce was already used",
+            Self::Busy => "replay store is full",
+        })
+    }
+}
+
+impl std::error::Error for ReplayError {}
+
+/// Where seen (public key, nonce) pairs are kept.
+pub trait ReplayStore: Send + Sync + 'static {
+    /// Atomically record (key, nonce) until `expires_at_ms`: the entry is live
+    /// while `now_ms < expires_at_ms`. `Err(Replayed)` if present and not
+    /// expired, `Err(Busy)` if full.
+    ///
+    /// # Errors
+    /// [`ReplayError::Replayed`] or [`ReplayError::Busy`].
+    fn insert(
+        &self,
+        key: &PublicKey,
+        nonce: &Nonce,
+        now_ms: u64,
+        expires_at_ms: u64,
+    ) -> Result<(), ReplayError>;
+}
+
+impl<T: ReplayStore> ReplayStore for Arc<T> {
+    fn insert(
+        &self,
+        key: &PublicKey,
+        nonce: &Nonce,
+        now_ms: u64,
+        expires_at_ms: u64,
+    ) -> Result<(), ReplayError> {
+        (**self).insert(key, nonce, now_ms, expires_at_ms)
+    }
+}
+
+/// A stored pair, fixed size. Nonces that differ only in the case of their
+/// hex digits or in leading zeros of their time count as the same nonce
+/// (stricter than comparing the text; a legitimate client never sends both).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Entry {
+    key: [u8; 32],
+    unix_ms: u64,
+    rand: [u8; 32],
+    rand_len: u8,
+}
+
+impl Entry {
+    fn new(key: &PublicKey, nonce: &Nonce) -> Entry {
+        let text = nonce.random_part().as_bytes();
+        let mut rand = [0u8; 32];
+        for (i, &c) in text.iter().enumerate().take(64) {
+            // A parsed nonce holds hex digits only.
+            let v = hex::nibble(c).unwrap_or(0);
+            rand[i / 2] |= if i % 2 == 0 { v << 4 } else { v };
+        }
+        Entry {
+            key: key.to_bytes(),
+            unix_ms: nonce.unix_ms(),
+            rand,
+            rand_len: u8::try_from(text.len()).unwrap_or(u8::MAX),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Shard {
+    /// Entry -> expiry.
+    live: HashMap<Entry, u64>,
+    /// Same entries, soonest expiry first.
+    queue: BinaryHeap<Reverse<(u64, Entry)>>,
+}
+
+impl Shard {
+    /// Drops the entries that expired at `now_ms`; returns how many.
+    fn purge(&mut self, now_ms: u64) -> usize {
+        let mut removed = 0;
+        while let Some(Reverse((expiry, _))) = self.queue.peek() {
+            if *expiry > now_ms {
+                break;
+            }
+            if let Some(Reverse((expiry, entry))) = self.queue.pop() {
+                if self.live.get(&entry) == Some(&expiry) {
+                    self.live.remove(&entry);
+                    removed += 1;
+                }
+            }
+        }
+        removed
+    }
+}
+
+const SHARDS: usize = 16;
+
+/// An in-memory [`ReplayStore`]: sharded `Mutex<HashMap>`s with a bounded
+/// total number of entries.
+///
+/// Expired entries are purged inline (each shard keeps an expiry queue, and an
+/// insertion first drops what expired in its shard; when the store is full,
+/// every shard is purged before answering [`ReplayError::Busy`]). There is no
+/// background thread.
+pub struct MemoryStore {
+    shards: Box<[Mutex<Shard>]>,
+    hasher: RandomState,
+    capacity: usize,
+    len: AtomicUsize,
+}
+
+impl MemoryStore {
+    /// A store that holds at most `capacity` live entries.
+    #[must_use]
+    pub fn new(capacity: usize) -> MemoryStore {
+        MemoryStore {
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            hasher: RandomState::new(),
+            capacity,
+            len: AtomicUsize::new(0),
+        }
+    }
+
+    /// Most entries held at once.
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Entries held now (some may have expired but not been purged yet).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len.load(Ordering::Acquire)
+    }
+
+    /// Whether no entry is held.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops every entry that expired at `now_ms`.
+    pub fn purge(&self, now_ms: u64) {
+        for shard in &*self.shards {
+            let removed = lock(shard).purge(now_ms);
+            self.len.fetch_sub(removed, Ordering::AcqRel);
+        }
+    }
+
+    fn shard(&self, entry: &Entry) -> &Mutex<Shard> {
+        let h = self.hasher.hash_one(entry);
+        let index = usize::try_from(h >> 60).unwrap_or(0) % SHARDS;
+        &self.shards[index]
+    }
+
+    fn reserve(&self) -> bool {
+        self.len
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.capacity).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    /// Under the shard lock: `Replayed` if live, else reserve a slot and insert.
+    fn try_insert(
+        &self,
+        shard: &mut Shard,
+        entry: Entry,
+        now_ms: u64,
+        expires_at_ms: u64,
+    ) -> Result<(), ReplayError> {
+        let removed = shard.purge(now_ms);
+        self.len.fetch_sub(removed, Ordering::AcqRel);
+        // After the purge every entry left in the shard is live.
+        if shard.live.contains_key(&entry) {
+            return Err(ReplayError::Replayed);
+        }
+        if !self.reserve() {
+            return Err(ReplayError::Busy);
+        }
+        shard.live.insert(entry, expires_at_ms);
+        shard.queue.push(Reverse((expires_at_ms, entry)));
+        Ok(())
+    }
+}
+
+fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    // A panic under the lock cannot leave a shard inconsistent in a way that
+    // matters (at worst an entry is kept until its expiry), so go on.
+    shard
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl ReplayStore for MemoryStore {
+    fn insert(
+        &self,
+        key: &PublicKey,
+        nonce: &Nonce,
+        now_ms: u64,
+        expires_at_ms: u64,
+    ) -> Result<(), ReplayError> {
+        let entry = Entry::new(key, nonce);
+        let shard = self.shard(&entry);
+        if expires_at_ms <= now_ms {
+            // Already outside the window: a duplicate could not be accepted
+            // later anyway, and there is nothing to remember.
+            return if lock(shard).live.get(&entry).is_some_and(|&e| e > now_ms) {
+                Err(ReplayError::Replayed)
+            } else {
+                Ok(())
+            };
+        }
+        match self.try_insert(&mut lock(shard), entry, now_ms, expires_at_ms) {
+            Err(ReplayError::Busy) => {
+                // Expired entries of other shards may hold the room: purge all
+                // (not holding any lock), then try once more.
+                self.purge(now_ms);
+                self.try_insert(&mut lock(shard), entry, now_ms, expires_at_ms)
+            }
+            other => other,
+        }
+    }
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("capacity", &self.capacity)
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+/// Checks nonce times against a window and refuses replays.
+#[derive(Debug)]
+pub struct ReplayGuard<S: ReplayStore = MemoryStore> {
+    window: Duration,
+    window_ms: u64,
+    store: S,
+}
+
+impl ReplayGuard<MemoryStore> {
+    /// A guard with a [`MemoryStore`] of `capacity` entries.
+    #[must_use]
+    pub fn new(window: Duration, capacity: usize) -> Self {
+        Self::with_store(window, MemoryStore::new(capacity))
+    }
+}
+
+impl Default for ReplayGuard<MemoryStore> {
+    /// Window 30 s, capacity 1 000 000.
+    fn default() -> Self {
+        Self::new(DEFAULT_WINDOW, DEFAULT_CAPACITY)
+    }
+}
+
+impl<S: ReplayStore> ReplayGuard<S> {
+    /// A guard over the given store.
+    #[must_use]
+    pub fn with_store(window: Duration, store: S) -> Self {
+        ReplayGuard {
+            window,
+            window_ms: u64::try_from(window.as_millis()).unwrap_or(u64::MAX),
+            store,
+        }
+    }
+
+    /// The window: a nonce time may differ from now by at most this.
+    #[must_use]
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
+    /// The store.
+    #[must_use]
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Cheap window check, to run before signature verification:
+    /// `now - window <= nonce time <= now + window`.
+    ///
+    /// # Errors
+    /// [`ReplayError::Stale`] or [`ReplayError::Future`].
+    pub fn check_time(&self, nonce: &Nonce, now_ms: u64) -> Result<(), ReplayError> {
+        let ms = nonce.unix_ms();
+        if ms.saturating_add(self.window_ms) < now_ms {
+            Err(ReplayError::Stale)
+        } else if ms > now_ms.saturating_add(self.window_ms) {
+            Err(ReplayError::Future)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// To run after the signature verified: re-checks the time, then records
+    /// (key, nonce) until the nonce time leaves the window (`nonce time + window`
+    /// inclusive).
+    ///
+    /// # Errors
+    /// [`ReplayError::Stale`], [`ReplayError::Future`], [`ReplayError::Replayed`]
+    /// or [`ReplayError::Busy`].
+    pub fn record(&self, key: &PublicKey, nonce: &Nonce, now_ms: u64) -> Result<(), ReplayError> {
+        self.check_time(nonce, now_ms)?;
+        let expires_at = nonce
+            .unix_ms()
+            .saturating_add(self.window_ms)
+            .saturating_add(1);
+        self.store.insert(key, nonce, now_ms, expires_at)
+    }
+}
