@@ -1,0 +1,42 @@
+//! The original package's README examples, answered the same way.
+//!
+//! ```text
+//! cargo run --example hello
+//! curl 'http://127.0.0.1:5000/test?b=12&a=Paris'   # ["Paris","12"]
+//! curl http://127.0.0.1:5000/5/test                # ["test",5]
+//! curl 'http://127.0.0.1:5000/kwargs?a=Paris&b=12&unexpected=there'
+//! ```
+use usrv::{route, Kwargs};
+
+/// `GET /test` → `[null,null]`; `GET /test?b=12&a=Paris` → `["Paris","12"]`.
+#[route("/test")]
+fn do_test(a: Option<String>, b: Option<String>) -> (u16, Option<String>, Option<String>) {
+    (200, a, b)
+}
+
+/// The path example: `GET /5/test` → `["test",5]`.
+#[route("/<int:b>/<a>")]
+fn from_path(a: String, b: i64) -> (u16, String, i64) {
+    (200, a, b)
+}
+
+/// The catch-all (`**kwargs`): the named values, then everything else.
+#[route("/kwargs", methods = ["GET", "POST"])]
+fn kwargs(
+    a: Option<String>,
+    b: Option<String>,
+    rest: Kwargs,
+) -> (u16, Option<String>, Option<String>, Kwargs) {
+    (200, a, b, rest)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), usrv::Error> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "usrv=info".into()),
+        )
+        .init();
+    usrv::serve().await
+}

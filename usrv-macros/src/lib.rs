@@ -1,0 +1,29 @@
+//! The `#[route]` attribute of [usrv](https://docs.rs/usrv).
+//!
+//! Use it through `usrv::route`; this crate only generates code that refers
+//! to `::usrv`. See the `usrv` crate for the full documentation.
+#![forbid(unsafe_code)]
+
+mod args;
+mod expand;
+mod path;
+
+use proc_macro::TokenStream;
+
+/// Turns a plain function into an HTTP endpoint registered with usrv.
+///
+/// ```ignore
+/// #[usrv::route("/hello/<name>")]
+/// fn hello(name: String) -> (u16, String) {
+///     (200, format!("Hello, {name}!"))
+/// }
+/// ```
+///
+/// Options after the path: `methods = ["GET", "POST"]` (default GET),
+/// `signed` (the sender must sign the request), `encrypted` (bodies must be
+/// sealed; implies `signed`), `blocking` (run a synchronous handler on the
+/// blocking thread pool).
+#[proc_macro_attribute]
+pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::route(attr.into(), item.into()).into()
+}

@@ -1,0 +1,312 @@
+//! The application: the route table and the per-request pipeline, usable by
+//! usrv's own server or as a `tower::Service` inside any hyper or axum
+//! server (the original's WSGI `uApp`).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::header::{ALLOW, CONTENT_LENGTH};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http_body::Body as HttpBody;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use crate::extract::Ctx;
+use crate::response::{IntoResponse, Response};
+use crate::route::{Reply, Route};
+use crate::router::{Found, Params, Router};
+use crate::secure::{read_ephemeral, Security, SecurityConfig, Verified};
+use crate::{Error, Rejection};
+
+/// The default body limit: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+
+/// The routes of the program, ready to serve; cheap to clone.
+///
+/// [`serve()`](crate::serve) runs one; it is also a `tower::Service`, so
+/// the same routes mount inside axum or any hyper server, under any tower
+/// layer:
+///
+/// ```no_run
+/// # async fn run() -> Result<(), usrv::Error> {
+/// let app = usrv::App::new()?;
+/// let router = axum::Router::new().fallback_service(app);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    router: Router,
+    body_limit: usize,
+    security: Security,
+}
+
+impl App {
+    /// Every `#[route]` of the program, with the default settings (a fresh
+    /// server key, 1 MiB bodies, a 30 s replay window). Fails when two
+    /// routes conflict.
+    pub fn new() -> Result<App, Error> {
+        crate::serve().app()
+    }
+
+    pub(crate) fn build(
+        routes: impl IntoIterator<Item = &'static Route>,
+        body_limit: usize,
+        security: SecurityConfig,
+    ) -> Result<App, Error> {
+        Ok(App {
+            inner: Arc::new(Inner {
+                router: Router::new(routes)?,
+                body_limit,
+                security: Security::new(security),
+            }),
+        })
+    }
+
+    /// The server's public key (its identity in the secure protocol).
+    pub fn public_key(&self) -> &usrv_crypto::PublicKey {
+        self.inner.security.public_key()
+    }
+
+    /// The number of routes.
+    pub fn route_count(&self) -> usize {
+        self.inner.router.len()
+    }
+
+    /// Answers one request. Never fails: every problem is an error response.
+    pub async fn handle<B>(&self, request: http::Request<B>) -> Response
+    where
+        B: HttpBody,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let started = tracing::enabled!(target: "usrv", tracing::Level::INFO).then(Instant::now);
+        let (parts, body) = request.into_parts();
+        let response = self.respond(&parts, body).await;
+        if let Some(started) = started {
+            tracing::info!(
+                target: "usrv",
+                "{} {} {} {}µs",
+                parts.method,
+                parts.uri.path(),
+                response.status().as_u16(),
+                started.elapsed().as_micros()
+            );
+        }
+        response
+    }
+
+    async fn respond<B>(&self, parts: &http::request::Parts, body: B) -> Response
+    where
+        B: HttpBody,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let inner = &*self.inner;
+        let mut params = Params::new();
+        let route = match inner
+            .router
+            .find(&parts.method, parts.uri.path(), &mut params)
+        {
+            Found::Route(route) => route,
+            Found::MethodNotAllowed(allow) => return method_not_allowed(allow),
+            Found::NotFound => return self.not_found(parts),
+        };
+
+        // Cheap checks first: identity headers, nonce window, route needs.
+        let security = &inner.security;
+        let head = match security.read_head(&parts.headers) {
+            Ok(head) => head,
+            Err(rejection) => return rejection.into_response(),
+        };
+        let ephemeral = match read_ephemeral(&parts.headers) {
+            Ok(ephemeral) => ephemeral,
+            Err(rejection) => return rejection.into_response(),
+        };
+        if head.is_none() {
+            if route.signed {
+                return Rejection::unauthorized("this route needs a signed request")
+                    .into_response();
+            }
+            if ephemeral.is_some() {
+                return Rejection::unauthorized(
+                    "a sealed body needs a signed request: there is no identity to answer to",
+                )
+                .into_response();
+            }
+        }
+
+        let body = if route.uses_body || head.is_some() {
+            match read_body(body, &parts.headers, inner.body_limit).await {
+                Ok(body) => body,
+                Err(rejection) => return rejection.into_response(),
+            }
+        } else {
+            Bytes::new()
+        };
+
+        let Some(head) = head else {
+            return call(route, parts, &params, &body, None).await;
+        };
+        let verified = match security.verify(head, parts, ephemeral.as_ref(), &body) {
+            Ok(verified) => verified,
+            Err(rejection) => return rejection.into_response(),
+        };
+        let mut response = self
+            .call_verified(route, parts, &params, body, ephemeral, &verified)
+            .await;
+        let seal = verified.seal_reply || route.encrypted;
+        security.sign_reply(&verified, seal, &mut response);
+        response
+    }
+
+    /// Opens a sealed body, enforces `encrypted`, then calls the route.
+    async fn call_verified(
+        &self,
+        route: &'static Route,
+        parts: &http::request::Parts,
+        params: &Params<'_>,
+        body: Bytes,
+        ephemeral: Option<usrv_crypto::PublicKey>,
+        verified: &Verified,
+    ) -> Response {
+        let body = match &ephemeral {
+            Some(ephemeral) => match self.inner.security.open(ephemeral, &body) {
+                Ok(plain) => plain,
+                Err(rejection) => return rejection.into_response(),
+            },
+            None if route.encrypted && !body.is_empty() => {
+                return Rejection::unsupported_media_type(
+                    "this route needs a sealed body (`Content-Encoding: usrv-v1`)",
+                )
+                .into_response()
+            }
+            None => body,
+        };
+        call(route, parts, params, &body, Some(verified.sender)).await
+    }
+
+    fn not_found(&self, parts: &http::request::Parts) -> Response {
+        let path = parts.uri.path();
+        if (path == "/puk" || path == "/puk/")
+            && (parts.method == Method::GET || parts.method == Method::HEAD)
+        {
+            if let Some(response) = self.inner.security.puk_response() {
+                return response;
+            }
+        }
+        Rejection::not_found("no route matches this path").into_response()
+    }
+}
+
+/// Extracts the arguments and runs the handler; a panic answers 500.
+async fn call(
+    route: &'static Route,
+    parts: &http::request::Parts,
+    params: &Params<'_>,
+    body: &Bytes,
+    identity: Option<usrv_crypto::PublicKey>,
+) -> Response {
+    let ctx = Ctx {
+        parts,
+        params: params.as_slice(),
+        body,
+        route,
+        identity,
+    };
+    match std::panic::catch_unwind(AssertUnwindSafe(|| (route.call)(&ctx))) {
+        Ok(Ok(Reply::Ready(response))) => response,
+        Ok(Ok(Reply::Pending(future))) => CatchPanic(future).await,
+        Ok(Err(rejection)) => rejection.into_response(),
+        Err(panic) => panic_response(panic_text(&panic)),
+    }
+}
+
+/// Polls a handler's future, turning a panic into a 500.
+struct CatchPanic(Pin<Box<dyn Future<Output = Response> + Send>>);
+
+impl Future for CatchPanic {
+    type Output = Response;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| self.0.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(panic) => Poll::Ready(panic_response(panic_text(&panic))),
+        }
+    }
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
+}
+
+/// A handler panicked: log it, answer 500 without the panic text.
+pub(crate) fn panic_response(message: &str) -> Response {
+    tracing::error!(target: "usrv", panic = message, "a handler panicked");
+    Rejection::internal("the handler panicked").into_response()
+}
+
+fn method_not_allowed(allow: &HeaderValue) -> Response {
+    let mut response = Rejection::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed on this path",
+    )
+    .into_response();
+    response.headers_mut().insert(ALLOW, allow.clone());
+    response
+}
+
+/// Collects the body, refusing more than `limit` bytes with 413.
+async fn read_body<B>(body: B, headers: &HeaderMap, limit: usize) -> Result<Bytes, Rejection>
+where
+    B: HttpBody,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let too_large =
+        || Rejection::payload_too_large(format!("the body is larger than {limit} bytes"));
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large());
+    }
+    if body.is_end_stream() {
+        return Ok(Bytes::new());
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Err(_) => Err(Rejection::bad_request("the request body could not be read")),
+    }
+}
+
+impl<B> tower_service::Service<http::Request<B>> for App
+where
+    B: HttpBody + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let app = self.clone();
+        Box::pin(async move { Ok(app.handle(request).await) })
+    }
+}

@@ -1,0 +1,45 @@
+//! Errors of the server itself (start-up, binding), as opposed to
+//! [`Rejection`](crate::Rejection)s of single requests.
+
+use std::fmt;
+use std::io;
+
+/// Why the server could not start or run.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// Two routes answer the same method on equivalent paths.
+    RouteConflict(String),
+    /// The listen address could not be parsed or bound.
+    Bind(String, io::Error),
+    /// The server key could not be loaded.
+    Key(String),
+    /// Another I/O error.
+    Io(io::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::RouteConflict(message) => f.write_str(message),
+            Error::Bind(addr, error) => write!(f, "cannot listen on {addr}: {error}"),
+            Error::Key(message) => write!(f, "server key: {message}"),
+            Error::Io(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Bind(_, error) | Error::Io(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(error: io::Error) -> Self {
+        Error::Io(error)
+    }
+}

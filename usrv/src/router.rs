@@ -1,0 +1,415 @@
+//! The route table: a segment trie built once at start-up, so that a lookup
+//! costs the same among ten routes or a thousand.
+//!
+//! At each node a literal segment is tried first, then a parameter, then a
+//! `<path:..>` catch-all, backtracking when a branch does not lead to a
+//! route. Parameters are recorded as slices of the request path: a lookup
+//! allocates nothing.
+
+use http::{HeaderValue, Method};
+
+use crate::route::{Converter, MethodSet, Route, Segment};
+use crate::Error;
+
+/// The most path parameters one route may have (the macro enforces it).
+pub const MAX_PARAMS: usize = 16;
+
+/// The raw (still percent-encoded) parameters of a matched path, in order.
+pub struct Params<'p> {
+    values: [&'p str; MAX_PARAMS],
+    len: usize,
+}
+
+impl<'p> Params<'p> {
+    /// No parameters yet.
+    pub fn new() -> Self {
+        Params {
+            values: [""; MAX_PARAMS],
+            len: 0,
+        }
+    }
+
+    /// The parameters, in path order.
+    pub fn as_slice(&self) -> &[&'p str] {
+        &self.values[..self.len]
+    }
+
+    fn push(&mut self, value: &'p str) -> bool {
+        if self.len == MAX_PARAMS {
+            return false;
+        }
+        self.values[self.len] = value;
+        self.len += 1;
+        true
+    }
+}
+
+impl Default for Params<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The routes that end at one node, by method.
+struct Endpoint {
+    routes: Vec<(MethodSet, &'static Route)>,
+    allow: HeaderValue,
+}
+
+impl Endpoint {
+    fn new() -> Self {
+        Endpoint {
+            routes: Vec::new(),
+            allow: HeaderValue::from_static(""),
+        }
+    }
+
+    fn insert(&mut self, route: &'static Route) -> Result<(), Error> {
+        if let Some((_, other)) = self
+            .routes
+            .iter()
+            .find(|(methods, _)| methods.intersects(route.methods))
+        {
+            return Err(Error::RouteConflict(format!(
+                "routes conflict: {} answers `{}` and {} answers `{}` for the same method {:?}",
+                other.location(),
+                other.pattern,
+                route.location(),
+                route.pattern,
+                MethodSet::from_bits(0).union(route.methods),
+            )));
+        }
+        self.routes.push((route.methods, route));
+        let mut all = MethodSet::default();
+        for (methods, _) in &self.routes {
+            all = all.union(*methods);
+        }
+        let mut names: Vec<&str> = all.iter().map(Method::as_str).collect();
+        if all.intersects(MethodSet::of(&Method::GET)) && !names.contains(&"HEAD") {
+            names.push("HEAD");
+        }
+        self.allow = HeaderValue::from_str(&names.join(", ")).expect("method names are ASCII");
+        Ok(())
+    }
+
+    fn find(&self, method: &Method) -> Result<&'static Route, &HeaderValue> {
+        let wanted = MethodSet::of(method);
+        for (methods, route) in &self.routes {
+            if methods.intersects(wanted) {
+                return Ok(route);
+            }
+        }
+        if *method == Method::HEAD {
+            let get = MethodSet::of(&Method::GET);
+            if let Some((_, route)) = self.routes.iter().find(|(m, _)| m.intersects(get)) {
+                return Ok(route);
+            }
+        }
+        Err(&self.allow)
+    }
+}
+
+#[derive(Default)]
+struct Node {
+    /// Literal children, sorted by segment for binary search.
+    literals: Vec<(Box<str>, Node)>,
+    param: Option<Box<Node>>,
+    rest: Option<Endpoint>,
+    endpoint: Option<Endpoint>,
+}
+
+impl Node {
+    fn find<'n, 'p>(&'n self, path: &'p str, params: &mut Params<'p>) -> Option<&'n Endpoint> {
+        if path.is_empty() {
+            return self.endpoint.as_ref();
+        }
+        let (segment, rest) = match path.find('/') {
+            Some(slash) => (&path[..slash], &path[slash + 1..]),
+            None => (path, ""),
+        };
+        if let Ok(index) = self
+            .literals
+            .binary_search_by(|(literal, _)| (**literal).cmp(segment))
+        {
+            if let Some(found) = self.literals[index].1.find(rest, params) {
+                return Some(found);
+            }
+        }
+        if !segment.is_empty() {
+            if let Some(child) = &self.param {
+                let len = params.len;
+                if params.push(segment) {
+                    if let Some(found) = child.find(rest, params) {
+                        return Some(found);
+                    }
+                }
+                params.len = len;
+            }
+        }
+        if let Some(endpoint) = &self.rest {
+            let tail = path.strip_suffix('/').unwrap_or(path);
+            if !tail.is_empty() && params.push(tail) {
+                return Some(endpoint);
+            }
+        }
+        None
+    }
+}
+
+/// The outcome of a lookup.
+pub enum Found<'a> {
+    /// A route answers this method and path.
+    Route(&'static Route),
+    /// The path matches, not the method; the value is the `Allow` header.
+    MethodNotAllowed(&'a HeaderValue),
+    /// No route has this path.
+    NotFound,
+}
+
+/// The route table.
+#[derive(Default)]
+pub struct Router {
+    root: Node,
+    len: usize,
+}
+
+impl Router {
+    /// Builds the table; fails on two routes that answer the same method on
+    /// equivalent paths, naming both functions.
+    pub fn new(routes: impl IntoIterator<Item = &'static Route>) -> Result<Router, Error> {
+        let mut routes: Vec<&'static Route> = routes.into_iter().collect();
+        // inventory gives no order: sort so that the table, and the errors,
+        // are the same on every start.
+        routes.sort_by_key(|r| (r.pattern, r.module, r.name, r.file, r.line));
+        let mut router = Router::default();
+        for route in routes {
+            router.insert(route)?;
+        }
+        Ok(router)
+    }
+
+    /// Adds one route.
+    pub fn insert(&mut self, route: &'static Route) -> Result<(), Error> {
+        if route.methods.is_empty() {
+            return Err(Error::RouteConflict(format!(
+                "{} answers no method",
+                route.location()
+            )));
+        }
+        let mut node = &mut self.root;
+        for segment in route.segments {
+            node = match *segment {
+                Segment::Literal(text) => {
+                    let index = match node
+                        .literals
+                        .binary_search_by(|(literal, _)| (**literal).cmp(text))
+                    {
+                        Ok(index) => index,
+                        Err(index) => {
+                            node.literals.insert(index, (text.into(), Node::default()));
+                            index
+                        }
+                    };
+                    &mut node.literals[index].1
+                }
+                Segment::Param(Converter::Path, _) => {
+                    let endpoint = node.rest.get_or_insert_with(Endpoint::new);
+                    endpoint.insert(route)?;
+                    self.len += 1;
+                    return Ok(());
+                }
+                Segment::Param(..) => node.param.get_or_insert_with(Default::default),
+            };
+        }
+        node.endpoint
+            .get_or_insert_with(Endpoint::new)
+            .insert(route)?;
+        self.len += 1;
+        Ok(())
+    }
+
+    /// The number of routes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Finds the route for a method and a request path (which starts with
+    /// `/`), filling `params` with the raw parameter values.
+    pub fn find<'p>(&self, method: &Method, path: &'p str, params: &mut Params<'p>) -> Found<'_> {
+        let Some(relative) = path.strip_prefix('/') else {
+            return Found::NotFound;
+        };
+        match self.root.find(relative, params) {
+            None => Found::NotFound,
+            Some(endpoint) => match endpoint.find(method) {
+                Ok(route) => Found::Route(route),
+                Err(allow) => Found::MethodNotAllowed(allow),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::route::Reply;
+
+    fn call(_: &crate::extract::Ctx<'_>) -> Result<Reply, crate::Rejection> {
+        unreachable!("the router never calls a route")
+    }
+
+    fn route(pattern: &'static str, methods: u16, name: &'static str) -> &'static Route {
+        let mut segments = Vec::new();
+        for piece in pattern.trim_start_matches('/').split('/') {
+            if piece.is_empty() {
+                continue;
+            }
+            segments.push(
+                match piece.strip_prefix('<').and_then(|p| p.strip_suffix('>')) {
+                    Some(inner) => match inner.split_once(':') {
+                        Some(("int", n)) => Segment::Param(Converter::Int, n),
+                        Some(("path", n)) => Segment::Param(Converter::Path, n),
+                        Some((_, n)) => Segment::Param(Converter::Str, n),
+                        None => Segment::Param(Converter::Any, inner),
+                    },
+                    None => Segment::Literal(piece),
+                },
+            );
+        }
+        Box::leak(Box::new(Route {
+            name,
+            module: "tests",
+            file: "router.rs",
+            line: 1,
+            pattern,
+            segments: Box::leak(segments.into_boxed_slice()),
+            methods: MethodSet::from_bits(methods),
+            signed: false,
+            encrypted: false,
+            uses_body: false,
+            arg_names: &[],
+            call,
+        }))
+    }
+
+    const GET: u16 = 1;
+    const POST: u16 = 2;
+
+    fn lookup(router: &Router, method: Method, path: &str) -> Option<(&'static str, Vec<String>)> {
+        let mut params = Params::new();
+        match router.find(&method, path, &mut params) {
+            Found::Route(route) => Some((
+                route.name,
+                params.as_slice().iter().map(|s| s.to_string()).collect(),
+            )),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn literals_beat_parameters_which_beat_the_rest() {
+        let router = Router::new([
+            route("/", GET, "root"),
+            route("/users/me", GET, "me"),
+            route("/users/<id>", GET, "user"),
+            route("/users/<id>/posts/<int:post>", GET, "post"),
+            route("/files/<path:p>", GET, "files"),
+            route("/<a>/<b>", GET, "two"),
+        ])
+        .unwrap();
+        assert_eq!(router.len(), 6);
+        assert_eq!(lookup(&router, Method::GET, "/"), Some(("root", vec![])));
+        assert_eq!(
+            lookup(&router, Method::GET, "/users/me"),
+            Some(("me", vec![]))
+        );
+        assert_eq!(
+            lookup(&router, Method::GET, "/users/42"),
+            Some(("user", vec!["42".into()]))
+        );
+        assert_eq!(
+            lookup(&router, Method::GET, "/users/42/posts/7"),
+            Some(("post", vec!["42".into(), "7".into()]))
+        );
+        assert_eq!(
+            lookup(&router, Method::GET, "/files/a/b/c.txt"),
+            Some(("files", vec!["a/b/c.txt".into()]))
+        );
+        // Backtracking: "/users/x" is not "/users/me", and "/x/y" has no literal.
+        assert_eq!(
+            lookup(&router, Method::GET, "/x/y"),
+            Some(("two", vec!["x".into(), "y".into()]))
+        );
+        assert_eq!(
+            lookup(&router, Method::GET, "/files/x"),
+            Some(("files", vec!["x".into()]))
+        );
+        assert_eq!(lookup(&router, Method::GET, "/files/"), None);
+        assert_eq!(lookup(&router, Method::GET, "/a/b/c"), None);
+        assert_eq!(lookup(&router, Method::GET, "//"), None);
+        assert_eq!(lookup(&router, Method::GET, "*"), None);
+    }
+
+    #[test]
+    fn a_trailing_slash_matches_the_same_route() {
+        let router = Router::new([route("/test", GET, "t"), route("/p/<x>", GET, "p")]).unwrap();
+        assert_eq!(lookup(&router, Method::GET, "/test/"), Some(("t", vec![])));
+        assert_eq!(
+            lookup(&router, Method::GET, "/p/1/"),
+            Some(("p", vec!["1".into()]))
+        );
+        assert_eq!(lookup(&router, Method::GET, "/test//"), None);
+    }
+
+    #[test]
+    fn methods_405_and_head() {
+        let router =
+            Router::new([route("/r", GET, "get"), route("/r", POST | 4, "post_put")]).unwrap();
+        assert_eq!(lookup(&router, Method::POST, "/r").unwrap().0, "post_put");
+        assert_eq!(lookup(&router, Method::HEAD, "/r").unwrap().0, "get");
+        let mut params = Params::new();
+        match router.find(&Method::DELETE, "/r", &mut params) {
+            Found::MethodNotAllowed(allow) => assert_eq!(allow, "GET, POST, PUT, HEAD"),
+            _ => panic!("expected 405"),
+        }
+    }
+
+    #[test]
+    fn conflicts_name_both_functions() {
+        let error = Router::new([
+            route("/a/<x>", GET, "first"),
+            route("/a/<y>", GET | POST, "second"),
+        ])
+        .err()
+        .expect("conflict")
+        .to_string();
+        assert!(error.contains("tests::first"), "{error}");
+        assert!(error.contains("tests::second"), "{error}");
+        assert!(error.contains("router.rs:1"), "{error}");
+        // Same shape, different methods: no conflict.
+        Router::new([route("/a/<x>", GET, "g"), route("/a/<y>", POST, "p")]).unwrap();
+        // Same method on a different shape: no conflict.
+        Router::new([route("/a/<x>", GET, "g"), route("/a/b", GET, "l")]).unwrap();
+    }
+
+    #[test]
+    fn many_routes() {
+        let mut routes = Vec::new();
+        for i in 0..1000 {
+            let pattern: &'static str = Box::leak(format!("/r{i}/<id>").into_boxed_str());
+            routes.push(route(pattern, GET, "r"));
+        }
+        let router = Router::new(routes).unwrap();
+        assert_eq!(router.len(), 1000);
+        assert_eq!(
+            lookup(&router, Method::GET, "/r999/x"),
+            Some(("r", vec!["x".into()]))
+        );
+        assert_eq!(lookup(&router, Method::GET, "/r1000/x"), None);
+    }
+}

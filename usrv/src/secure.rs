@@ -1,0 +1,342 @@
+//! The server side of the secure protocol (PROTOCOL.md): the checks a
+//! signed request goes through, in order, and the signing and sealing of the
+//! reply. The cheap checks run first, so garbage costs no signature
+//! verification; a nonce is recorded only once its signature verified.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use usrv_crypto::envelope::CONTENT_ENCODING as USRV_V1;
+use usrv_crypto::{
+    MemoryStore, Nonce, PublicKey, ReplayError, ReplayGuard, ReplayStore, RequestBase,
+    ResponseBase, SecretKey, Signature,
+};
+
+use crate::extract::{Ctx, FromRequest};
+use crate::response::{Body, Response};
+use crate::Rejection;
+
+pub(crate) const SENDER_PUBLIC_KEY: HeaderName = HeaderName::from_static("sender-public-key");
+pub(crate) const SENDER_SIGNATURE: HeaderName = HeaderName::from_static("sender-signature");
+pub(crate) const NONCE: HeaderName = HeaderName::from_static("nonce");
+pub(crate) const EPHEMERAL_PUBLIC_KEY: HeaderName = HeaderName::from_static("ephemeral-public-key");
+
+/// The verified sender of a signed request: its public key.
+///
+/// Taking `Identity` makes a route refuse unsigned requests (401); take
+/// `Option<Identity>` to serve both.
+///
+/// ```
+/// use usrv::{route, Identity};
+///
+/// #[route("/whoami", methods = ["POST"])]
+/// fn whoami(sender: Identity) -> (u16, String) {
+///     (200, sender.to_string())
+/// }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Identity(pub PublicKey);
+
+impl Identity {
+    /// The sender's public key.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::ops::Deref for Identity {
+    type Target = PublicKey;
+    fn deref(&self) -> &PublicKey {
+        &self.0
+    }
+}
+
+impl FromRequest for Identity {
+    const NEEDS_IDENTITY: bool = true;
+
+    fn from_request(ctx: &Ctx<'_>, _name: &'static str) -> Result<Self, Rejection> {
+        ctx.sender()
+            .map(Identity)
+            .ok_or_else(|| Rejection::unauthorized("this route needs a signed request"))
+    }
+}
+
+impl FromRequest for Option<Identity> {
+    fn from_request(ctx: &Ctx<'_>, _name: &'static str) -> Result<Self, Rejection> {
+        Ok(ctx.sender().map(Identity))
+    }
+}
+
+/// A replay store chosen at run time (memory by default; a shared store for
+/// several instances).
+struct DynStore(Box<dyn ReplayStore>);
+
+impl ReplayStore for DynStore {
+    fn insert(
+        &self,
+        key: &PublicKey,
+        nonce: &Nonce,
+        now_ms: u64,
+        expires_at_ms: u64,
+    ) -> Result<(), ReplayError> {
+        self.0.insert(key, nonce, now_ms, expires_at_ms)
+    }
+}
+
+/// The server's identity and the protocol state shared by all requests.
+pub(crate) struct Security {
+    key: SecretKey,
+    public: PublicKey,
+    replay: ReplayGuard<DynStore>,
+    allowed: Option<HashSet<PublicKey>>,
+    puk: Option<Bytes>,
+}
+
+/// The protocol settings of a server.
+pub(crate) struct SecurityConfig {
+    pub key: Option<SecretKey>,
+    pub window: Duration,
+    pub store: Option<Box<dyn ReplayStore>>,
+    pub capacity: usize,
+    pub allowed: Option<Vec<PublicKey>>,
+    pub puk: bool,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            key: None,
+            window: Duration::from_secs(30),
+            store: None,
+            capacity: 1_000_000,
+            allowed: None,
+            puk: true,
+        }
+    }
+}
+
+/// The identity headers of a request that claims a sender, parsed.
+pub(crate) struct SignedHead {
+    sender: PublicKey,
+    nonce: Nonce,
+    signature: Signature,
+}
+
+/// A request whose signature verified.
+pub(crate) struct Verified {
+    pub sender: PublicKey,
+    nonce: Nonce,
+    /// Seal the reply to the sender.
+    pub seal_reply: bool,
+}
+
+impl Security {
+    pub fn new(config: SecurityConfig) -> Security {
+        let key = config.key.unwrap_or_else(SecretKey::generate);
+        let public = key.public_key();
+        let store = config
+            .store
+            .unwrap_or_else(|| Box::new(MemoryStore::new(config.capacity)));
+        let puk = config.puk.then(|| Bytes::from(format!("\"{public}\"")));
+        Security {
+            key,
+            public,
+            replay: ReplayGuard::with_store(config.window, DynStore(store)),
+            allowed: config.allowed.map(|keys| keys.into_iter().collect()),
+            puk,
+        }
+    }
+
+    /// The server's public key.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public
+    }
+
+    /// `GET /puk`: the server key as a JSON string, unless turned off.
+    pub fn puk_response(&self) -> Option<Response> {
+        let body = self.puk.clone()?;
+        let mut response = Response::new(Body::from(body));
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Some(response)
+    }
+
+    /// Step 1 and 2: the identity headers, well formed, and a nonce inside
+    /// the time window. `None` for an unsigned request.
+    pub fn read_head(&self, headers: &HeaderMap) -> Result<Option<SignedHead>, Rejection> {
+        let sender = headers.get(SENDER_PUBLIC_KEY);
+        let signature = headers.get(SENDER_SIGNATURE);
+        let nonce = headers.get(NONCE);
+        if sender.is_none() && signature.is_none() && nonce.is_none() {
+            return Ok(None);
+        }
+        let sender = header_text(sender, "Sender-Public-Key")?
+            .parse::<PublicKey>()
+            .map_err(|_| {
+                Rejection::bad_request(
+                    "malformed `Sender-Public-Key` header: expected 64 hex characters of a secp256k1 x-only key",
+                )
+            })?;
+        let nonce = header_text(nonce, "Nonce")?.parse::<Nonce>().map_err(|_| {
+            Rejection::bad_request(
+                "malformed `Nonce` header: expected `<unix ms>.<16 to 64 hex characters>`",
+            )
+        })?;
+        let signature = header_text(signature, "Sender-Signature")?
+            .parse::<Signature>()
+            .map_err(|_| {
+                Rejection::bad_request(
+                    "malformed `Sender-Signature` header: expected 128 hex characters",
+                )
+            })?;
+        self.replay
+            .check_time(&nonce, usrv_crypto::nonce::now_unix_ms())
+            .map_err(replay_rejection)?;
+        Ok(Some(SignedHead {
+            sender,
+            nonce,
+            signature,
+        }))
+    }
+
+    /// Steps 4 and 5, once the body is read: the signature, the allow-list,
+    /// then the replay store.
+    pub fn verify(
+        &self,
+        head: SignedHead,
+        parts: &http::request::Parts,
+        ephemeral: Option<&PublicKey>,
+        body: &[u8],
+    ) -> Result<Verified, Rejection> {
+        let target = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let base = RequestBase {
+            method: parts.method.as_str(),
+            target,
+            content_type: header_str(&parts.headers, &CONTENT_TYPE),
+            nonce: head.nonce.as_str(),
+            ephemeral,
+            body,
+        };
+        head.sender
+            .verify_digest(&base.digest(), &head.signature)
+            .map_err(|_| Rejection::unauthorized("invalid request signature"))?;
+        if let Some(allowed) = &self.allowed {
+            if !allowed.contains(&head.sender) {
+                return Err(Rejection::forbidden(
+                    "this public key is not allowed on this server",
+                ));
+            }
+        }
+        self.replay
+            .record(&head.sender, &head.nonce, usrv_crypto::nonce::now_unix_ms())
+            .map_err(replay_rejection)?;
+        let accepts_sealed = parts
+            .headers
+            .get_all(ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|coding| coding.split(';').next().unwrap_or("").trim() == USRV_V1);
+        Ok(Verified {
+            sender: head.sender,
+            nonce: head.nonce,
+            seal_reply: accepts_sealed || ephemeral.is_some(),
+        })
+    }
+
+    /// Step 6: opens a sealed body. Every failure is the same 400.
+    pub fn open(&self, ephemeral: &PublicKey, body: &[u8]) -> Result<Bytes, Rejection> {
+        usrv_crypto::open(&self.key, ephemeral, body)
+            .map(Bytes::from)
+            .map_err(|_| Rejection::bad_request("the sealed body cannot be opened"))
+    }
+
+    /// Seals the reply when asked, then signs it, bound to the request nonce.
+    pub fn sign_reply(&self, verified: &Verified, seal: bool, response: &mut Response) {
+        let mut ephemeral = None;
+        if seal {
+            let plain = std::mem::take(response.body_mut()).into_bytes();
+            let sealed = usrv_crypto::seal(&verified.sender, &plain);
+            ephemeral = Some(sealed.ephemeral);
+            *response.body_mut() = Body::from(sealed.body);
+            let headers = response.headers_mut();
+            headers.insert(CONTENT_ENCODING, HeaderValue::from_static(USRV_V1));
+            headers.insert(
+                EPHEMERAL_PUBLIC_KEY,
+                hex_value(&sealed.ephemeral.to_string()),
+            );
+        }
+        let digest = ResponseBase {
+            status: response.status().as_u16(),
+            content_type: header_str(response.headers(), &CONTENT_TYPE),
+            request_nonce: verified.nonce.as_str(),
+            ephemeral: ephemeral.as_ref(),
+            body: response.body().as_bytes(),
+        }
+        .digest();
+        let signature = self.key.sign_digest(&digest);
+        let headers = response.headers_mut();
+        headers.insert(SENDER_PUBLIC_KEY, hex_value(&self.public.to_string()));
+        headers.insert(SENDER_SIGNATURE, hex_value(&signature.to_string()));
+    }
+}
+
+/// Whether a request body is an envelope (`Content-Encoding: usrv-v1`),
+/// and its ephemeral key. A sealed body without a well-formed key is 400.
+pub(crate) fn read_ephemeral(headers: &HeaderMap) -> Result<Option<PublicKey>, Rejection> {
+    let sealed = headers
+        .get(CONTENT_ENCODING)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(USRV_V1.as_bytes()));
+    if !sealed {
+        return Ok(None);
+    }
+    header_text(headers.get(EPHEMERAL_PUBLIC_KEY), "Ephemeral-Public-Key")?
+        .parse::<PublicKey>()
+        .map(Some)
+        .map_err(|_| {
+            Rejection::bad_request(
+                "malformed `Ephemeral-Public-Key` header: expected 64 hex characters of a secp256k1 x-only key",
+            )
+        })
+}
+
+fn header_text<'h>(value: Option<&'h HeaderValue>, name: &str) -> Result<&'h str, Rejection> {
+    let value = value.ok_or_else(|| Rejection::bad_request(format!("missing `{name}` header")))?;
+    value
+        .to_str()
+        .map_err(|_| Rejection::bad_request(format!("malformed `{name}` header")))
+}
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &HeaderName) -> &'h str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+fn hex_value(hex: &str) -> HeaderValue {
+    HeaderValue::from_str(hex).expect("hex is a valid header value")
+}
+
+fn replay_rejection(error: ReplayError) -> Rejection {
+    let status = match error {
+        ReplayError::Stale | ReplayError::Future => StatusCode::UNAUTHORIZED,
+        ReplayError::Replayed => StatusCode::PRECONDITION_FAILED,
+        ReplayError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    Rejection::new(status, error.to_string())
+}

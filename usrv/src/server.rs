@@ -1,0 +1,359 @@
+//! `usrv::serve()`: the builder, the accept loop and graceful shutdown.
+
+use std::convert::Infallible;
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use tokio::net::{TcpListener, TcpStream};
+use usrv_crypto::{PublicKey, ReplayStore, SecretKey};
+
+use crate::app::{App, DEFAULT_BODY_LIMIT};
+use crate::secure::SecurityConfig;
+use crate::Error;
+
+/// The address `serve()` binds by default: the original's.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:5000";
+
+/// Starts configuring the server; `.await` it to run.
+///
+/// ```no_run
+/// #[tokio::main]
+/// async fn main() -> Result<(), usrv::Error> {
+///     usrv::serve().await
+/// }
+/// ```
+///
+/// It binds `USRV_ADDR`, else `127.0.0.1:5000`, logs the address and the
+/// server public key, and stops gracefully on Ctrl-C or SIGTERM.
+pub fn serve() -> Server {
+    Server::default()
+}
+
+type Shutdown = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The server's settings. Each has a sane default; `.await` runs it.
+#[must_use = "a server does nothing until it is awaited"]
+pub struct Server {
+    addr: Option<String>,
+    body_limit: usize,
+    header_read_timeout: Duration,
+    shutdown_grace: Duration,
+    security: SecurityConfig,
+    key_file: Option<(PathBuf, String)>,
+    shutdown: Option<Shutdown>,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            addr: None,
+            body_limit: DEFAULT_BODY_LIMIT,
+            header_read_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(30),
+            security: SecurityConfig::default(),
+            key_file: None,
+            shutdown: None,
+        }
+    }
+}
+
+impl Server {
+    /// The address to listen on (`"127.0.0.1:8080"`, `"[::1]:0"`); by default
+    /// `USRV_ADDR`, else `127.0.0.1:5000`.
+    pub fn addr(mut self, addr: impl Into<String>) -> Self {
+        self.addr = Some(addr.into());
+        self
+    }
+
+    /// The largest request body accepted (default 1 MiB); more is 413.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// How long a client may take to send a request head, and how long an
+    /// idle HTTP/1 keep-alive connection is kept (default 10 s): the
+    /// slowloris guard.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long in-flight requests may run after a shutdown signal (default 30 s).
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    /// Stops the server when this future completes, instead of on
+    /// Ctrl-C/SIGTERM.
+    pub fn shutdown_signal(mut self, signal: impl Future<Output = ()> + Send + 'static) -> Self {
+        self.shutdown = Some(Box::pin(signal));
+        self
+    }
+
+    /// The server's identity key (default: `USRV_KEY_FILE` if set, else a
+    /// key generated at start).
+    pub fn key(mut self, key: SecretKey) -> Self {
+        self.security.key = Some(key);
+        self
+    }
+
+    /// Loads the identity key from an encrypted key file at start.
+    pub fn key_file(mut self, path: impl Into<PathBuf>, passphrase: impl Into<String>) -> Self {
+        self.key_file = Some((path.into(), passphrase.into()));
+        self
+    }
+
+    /// How far a request nonce may be from the server clock (default ±30 s).
+    pub fn replay_window(mut self, window: Duration) -> Self {
+        self.security.window = window;
+        self
+    }
+
+    /// How many nonces the in-memory replay store keeps (default 1,000,000);
+    /// when full, signed requests get 503.
+    pub fn replay_capacity(mut self, capacity: usize) -> Self {
+        self.security.capacity = capacity;
+        self
+    }
+
+    /// A replay store shared by several instances (e.g. Redis-backed).
+    pub fn replay_store(mut self, store: impl ReplayStore) -> Self {
+        self.security.store = Some(Box::new(store));
+        self
+    }
+
+    /// Accepts signed requests only from these keys (others get 403).
+    pub fn allow_keys(mut self, keys: impl IntoIterator<Item = PublicKey>) -> Self {
+        self.security.allowed = Some(keys.into_iter().collect());
+        self
+    }
+
+    /// Serves the server key at `GET /puk` (default on).
+    pub fn puk_route(mut self, enabled: bool) -> Self {
+        self.security.puk = enabled;
+        self
+    }
+
+    /// Builds the application without serving it (to mount it elsewhere).
+    pub fn app(self) -> Result<App, Error> {
+        self.into_parts().map(|(app, _)| app)
+    }
+
+    fn into_parts(mut self) -> Result<(App, Settings), Error> {
+        let key_file = self.key_file.take().or_else(|| {
+            let path = std::env::var_os("USRV_KEY_FILE")?;
+            let passphrase = std::env::var("USRV_KEY_PASSPHRASE").unwrap_or_default();
+            Some((PathBuf::from(path), passphrase))
+        });
+        if self.security.key.is_none() {
+            if let Some((path, passphrase)) = key_file {
+                let key = usrv_crypto::keyfile::read(&path, &passphrase)
+                    .map_err(|e| Error::Key(format!("{}: {e}", path.display())))?;
+                self.security.key = Some(key);
+            }
+        }
+        let app = App::build(crate::route::registered(), self.body_limit, self.security)?;
+        let addr = self
+            .addr
+            .or_else(|| std::env::var("USRV_ADDR").ok())
+            .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+        let settings = Settings {
+            addr,
+            header_read_timeout: self.header_read_timeout,
+            shutdown_grace: self.shutdown_grace,
+            shutdown: self.shutdown,
+        };
+        Ok((app, settings))
+    }
+
+    /// Builds the routes and binds the address, without serving yet: the
+    /// bound address is known (useful with port 0).
+    pub async fn bind(self) -> Result<Bound, Error> {
+        let (app, settings) = self.into_parts()?;
+        let listener = TcpListener::bind(&settings.addr)
+            .await
+            .map_err(|e| Error::Bind(settings.addr.clone(), e))?;
+        let local_addr = listener.local_addr()?;
+        Ok(Bound {
+            app,
+            listener,
+            local_addr,
+            settings,
+        })
+    }
+}
+
+impl IntoFuture for Server {
+    type Output = Result<(), Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move { self.bind().await?.run().await })
+    }
+}
+
+struct Settings {
+    addr: String,
+    header_read_timeout: Duration,
+    shutdown_grace: Duration,
+    shutdown: Option<Shutdown>,
+}
+
+/// A server bound to its address, ready to [`run`](Bound::run).
+pub struct Bound {
+    app: App,
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    settings: Settings,
+}
+
+impl Bound {
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The application being served.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Serves until the shutdown signal, then lets in-flight requests finish
+    /// (up to the grace period).
+    pub async fn run(self) -> Result<(), Error> {
+        let Bound {
+            app,
+            listener,
+            local_addr,
+            settings,
+        } = self;
+        tracing::info!(
+            target: "usrv",
+            "listening on http://{local_addr} ({} routes), server public key {}",
+            app.route_count(),
+            app.public_key()
+        );
+        let mut shutdown = settings.shutdown.unwrap_or_else(|| Box::pin(termination()));
+        let graceful = GracefulShutdown::new();
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _peer)) => {
+                        let _ = stream.set_nodelay(true);
+                        let connection = serve_connection(
+                            stream,
+                            app.clone(),
+                            settings.header_read_timeout,
+                            graceful.watcher(),
+                        );
+                        tokio::spawn(connection);
+                    }
+                    Err(error) => {
+                        // Out of file descriptors and the like: back off, keep serving.
+                        tracing::warn!(target: "usrv", %error, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                () = &mut shutdown => break,
+            }
+        }
+        drop(listener);
+        tracing::info!(target: "usrv", "shutting down: finishing in-flight requests");
+        tokio::select! {
+            () = graceful.shutdown() => {}
+            () = tokio::time::sleep(settings.shutdown_grace) => {
+                tracing::warn!(target: "usrv", "grace period over: closing the remaining connections");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Ctrl-C, or SIGTERM on unix.
+async fn termination() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+/// The first bytes of an HTTP/2 connection.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Serves one connection as HTTP/2 (prior knowledge) or HTTP/1.1.
+async fn serve_connection(stream: TcpStream, app: App, header_timeout: Duration, watcher: Watcher) {
+    let service = service_fn(move |request: http::Request<Incoming>| {
+        let app = app.clone();
+        async move { Ok::<_, Infallible>(app.handle(request).await) }
+    });
+    let is_h2 = match tokio::time::timeout(header_timeout, sniff_h2(&stream)).await {
+        Ok(Ok(Some(is_h2))) => is_h2,
+        // Closed, failed, or silent past the timeout: drop the connection.
+        _ => return,
+    };
+    let io = TokioIo::new(stream);
+    let result = if is_h2 {
+        let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+        builder
+            .timer(TokioTimer::new())
+            .keep_alive_interval(Some(Duration::from_secs(20)))
+            .keep_alive_timeout(Duration::from_secs(20))
+            .max_concurrent_streams(256);
+        watcher.watch(builder.serve_connection(io, service)).await
+    } else {
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .keep_alive(true);
+        watcher.watch(builder.serve_connection(io, service)).await
+    };
+    if let Err(error) = result {
+        tracing::debug!(target: "usrv", %error, "connection ended with an error");
+    }
+}
+
+/// Peeks at the first bytes: `Some(true)` for the HTTP/2 preface,
+/// `Some(false)` for anything else, `None` if the peer closed first.
+async fn sniff_h2(stream: &TcpStream) -> std::io::Result<Option<bool>> {
+    let mut buffer = [0u8; 24];
+    loop {
+        let read = stream.peek(&mut buffer).await?;
+        if read == 0 {
+            return Ok(None);
+        }
+        if buffer[..read] != H2_PREFACE[..read] {
+            return Ok(Some(false));
+        }
+        if read == H2_PREFACE.len() {
+            return Ok(Some(true));
+        }
+        // A partial preface: wait for the rest (peek does not consume).
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
