@@ -32,10 +32,16 @@ pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
 /// the same routes mount inside axum or any hyper server, under any tower
 /// layer:
 ///
-/// ```no_run
-/// # async fn run() -> Result<(), usrv::Error> {
+/// ```
+/// use tower::ServiceExt;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), usrv::Error> {
 /// let app = usrv::App::new()?;
-/// let router = axum::Router::new().fallback_service(app);
+/// let request = usrv::http::Request::get("/no-such-route").body(String::new()).unwrap();
+/// let response = app.oneshot(request).await.unwrap();
+/// assert_eq!(response.status(), 404);
+/// // Inside axum: `axum::Router::new().fallback_service(usrv::App::new()?)`.
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]

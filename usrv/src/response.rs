@@ -93,15 +93,15 @@ impl http_body::Body for Body {
     }
 }
 
-/// A full HTTP response; build one with `Response::builder()` for complete
-/// control over status, headers and body.
+/// A full HTTP response; build one with `http::Response::builder()` for
+/// complete control over status, headers and body.
 ///
 /// ```
-/// use usrv::{route, Body, Response};
+/// use usrv::{http, route, Body, Response};
 ///
 /// #[route("/teapot")]
 /// fn teapot() -> Response {
-///     Response::builder()
+///     http::Response::builder()
 ///         .status(418)
 ///         .header("x-brewed", "yes")
 ///         .body(Body::from("I am a teapot"))
