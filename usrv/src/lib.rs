@@ -61,7 +61,10 @@ mod router;
 mod secure;
 mod server;
 
+pub mod client;
+
 pub use app::{App, DEFAULT_BODY_LIMIT};
+pub use client::Client;
 pub use error::Error;
 pub use extract::{
     Ctx, FloatParam, Form, FromParam, FromRequest, IntParam, Json, Kwargs, PathParam, Request,
