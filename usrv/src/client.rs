@@ -502,6 +502,7 @@ impl Reply {
                 .map_err(|_| ClientError::CannotOpenReply)?;
             self.body = Bytes::from(plain);
             self.headers.remove(CONTENT_ENCODING);
+            self.headers.remove(http::header::CONTENT_LENGTH);
         }
         Ok(())
     }
