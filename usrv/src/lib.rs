@@ -73,7 +73,7 @@ pub use extract::{
 pub use rejection::Rejection;
 pub use response::{Body, IntoResponse, IntoStatus, Response};
 pub use secure::Identity;
-pub use server::{serve, Bound, Server, DEFAULT_ADDR};
+pub use server::{serve, Bound, LayeredService, Server, DEFAULT_ADDR};
 pub use usrv_macros::route;
 
 pub use bytes::Bytes;

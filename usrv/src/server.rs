@@ -7,16 +7,33 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::{TcpListener, TcpStream};
+use tower::util::BoxCloneSyncService;
+use tower::{Layer, Service, ServiceExt};
 use usrv_crypto::{PublicKey, ReplayStore, SecretKey};
 
 use crate::app::{App, DEFAULT_BODY_LIMIT};
+use crate::response::IntoResponse;
 use crate::secure::SecurityConfig;
-use crate::Error;
+use crate::{Error, Rejection};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The app under the tower layers given to [`Server::layer`].
+pub type LayeredService = BoxCloneSyncService<
+    http::Request<Incoming>,
+    http::Response<UnsyncBoxBody<Bytes, BoxError>>,
+    BoxError,
+>;
+
+type Wrap = std::sync::Arc<dyn Fn(App) -> LayeredService + Send + Sync>;
 
 /// The address `serve()` binds by default: the original's.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:5000";
@@ -48,6 +65,7 @@ pub struct Server {
     security: SecurityConfig,
     key_file: Option<(PathBuf, String)>,
     shutdown: Option<Shutdown>,
+    wrap: Option<Wrap>,
 }
 
 impl Default for Server {
@@ -60,6 +78,7 @@ impl Default for Server {
             security: SecurityConfig::default(),
             key_file: None,
             shutdown: None,
+            wrap: None,
         }
     }
 }
@@ -143,6 +162,47 @@ impl Server {
         self
     }
 
+    /// Wraps the routes in a tower layer (tracing, CORS, compression,
+    /// timeouts, concurrency limits...). Each call wraps the previous ones;
+    /// an error from a layer answers 500. Layers see the request as it arrived
+    /// (`Request<hyper::body::Incoming>`).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), usrv::Error> {
+    /// use tower::util::MapResponseLayer;
+    ///
+    /// usrv::serve()
+    ///     .layer(MapResponseLayer::new(|mut response: usrv::http::Response<_>| {
+    ///         response.headers_mut().insert("x-served-by", "usrv".parse().unwrap());
+    ///         response
+    ///     }))
+    ///     .await
+    /// # }
+    /// ```
+    pub fn layer<L, ResBody>(mut self, layer: L) -> Self
+    where
+        L: Layer<LayeredService> + Send + Sync + 'static,
+        L::Service: Service<http::Request<Incoming>, Response = http::Response<ResBody>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as Service<http::Request<Incoming>>>::Future: Send + 'static,
+        <L::Service as Service<http::Request<Incoming>>>::Error: Into<BoxError>,
+        ResBody: http_body::Body<Data = Bytes> + Send + 'static,
+        ResBody::Error: Into<BoxError>,
+    {
+        let inner = self.wrap.take();
+        self.wrap = Some(std::sync::Arc::new(move |app: App| {
+            let wrapped = match &inner {
+                Some(inner) => inner(app),
+                None => boxed(app),
+            };
+            boxed(layer.layer(wrapped))
+        }));
+        self
+    }
+
     /// Builds the application without serving it (to mount it elsewhere).
     pub fn app(self) -> Result<App, Error> {
         self.into_parts().map(|(app, _)| app)
@@ -171,6 +231,7 @@ impl Server {
             header_read_timeout: self.header_read_timeout,
             shutdown_grace: self.shutdown_grace,
             shutdown: self.shutdown,
+            wrap: self.wrap,
         };
         Ok((app, settings))
     }
@@ -206,6 +267,28 @@ struct Settings {
     header_read_timeout: Duration,
     shutdown_grace: Duration,
     shutdown: Option<Shutdown>,
+    wrap: Option<Wrap>,
+}
+
+/// Boxes a service.
+fn boxed<S, B>(service: S) -> LayeredService
+where
+    S: Service<http::Request<Incoming>, Response = http::Response<B>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let service = service
+        .map_response(|response: http::Response<B>| {
+            response.map(|body| body.map_err(Into::into).boxed_unsync())
+        })
+        .map_err(Into::into);
+    BoxCloneSyncService::new(service)
 }
 
 /// A server bound to its address, ready to [`run`](Bound::run).
@@ -243,19 +326,37 @@ impl Bound {
             app.public_key()
         );
         let mut shutdown = settings.shutdown.unwrap_or_else(|| Box::pin(termination()));
+        let layered = settings.wrap.as_ref().map(|wrap| wrap(app.clone()));
         let graceful = GracefulShutdown::new();
         loop {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok((stream, _peer)) => {
                         let _ = stream.set_nodelay(true);
-                        let connection = serve_connection(
-                            stream,
-                            app.clone(),
-                            settings.header_read_timeout,
-                            graceful.watcher(),
-                        );
-                        tokio::spawn(connection);
+                        let (timeout, watcher) = (settings.header_read_timeout, graceful.watcher());
+                        match &layered {
+                            None => {
+                                let app = app.clone();
+                                let service = service_fn(move |request: http::Request<Incoming>| {
+                                    let app = app.clone();
+                                    async move { Ok::<_, Infallible>(app.handle(request).await) }
+                                });
+                                tokio::spawn(serve_connection(stream, service, timeout, watcher));
+                            }
+                            Some(layered) => {
+                                let layered = layered.clone();
+                                let service = service_fn(move |request: http::Request<Incoming>| {
+                                    let layered = layered.clone();
+                                    async move {
+                                        Ok::<_, Infallible>(match layered.oneshot(request).await {
+                                            Ok(response) => response,
+                                            Err(error) => layer_error(error),
+                                        })
+                                    }
+                                });
+                                tokio::spawn(serve_connection(stream, service, timeout, watcher));
+                            }
+                        }
                     }
                     Err(error) => {
                         // Out of file descriptors and the like: back off, keep serving.
@@ -276,6 +377,14 @@ impl Bound {
         }
         Ok(())
     }
+}
+
+/// A tower layer failed: log it, answer 500.
+fn layer_error(error: BoxError) -> http::Response<UnsyncBoxBody<Bytes, BoxError>> {
+    tracing::error!(target: "usrv", %error, "a tower layer failed");
+    Rejection::internal("a middleware failed")
+        .into_response()
+        .map(|body| body.map_err(|never| match never {}).boxed_unsync())
 }
 
 /// Ctrl-C, or SIGTERM on unix.
@@ -306,11 +415,23 @@ async fn termination() {
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 /// Serves one connection as HTTP/2 (prior knowledge) or HTTP/1.1.
-async fn serve_connection(stream: TcpStream, app: App, header_timeout: Duration, watcher: Watcher) {
-    let service = service_fn(move |request: http::Request<Incoming>| {
-        let app = app.clone();
-        async move { Ok::<_, Infallible>(app.handle(request).await) }
-    });
+async fn serve_connection<S, B>(
+    stream: TcpStream,
+    service: S,
+    header_timeout: Duration,
+    watcher: Watcher,
+) where
+    S: hyper::service::Service<
+            http::Request<Incoming>,
+            Response = http::Response<B>,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
     let is_h2 = match tokio::time::timeout(header_timeout, sniff_h2(&stream)).await {
         Ok(Ok(Some(is_h2))) => is_h2,
         // Closed, failed, or silent past the timeout: drop the connection.
