@@ -13,7 +13,7 @@
 # latency, the ratio to raw hyper, and requests per server CPU-second (the
 # server's utime+stime from /proc/<pid>/stat around each run).
 #
-# Environment: ROUNDS, DURATION, WARMUP, CONNECTIONS, SERVER_CPU, CLIENT_CPU,
+# Environment: SERVERS (of hyper axum usrv), ROUTES (of plaintext json user), ROUNDS, DURATION, WARMUP, CONNECTIONS, SERVER_CPU, CLIENT_CPU,
 # SKIP_BUILD=1 (reuse the release binaries), OUT (where the raw results go;
 # default bench/target/compare-<time>).
 set -euo pipefail
@@ -49,7 +49,7 @@ trap 'exit 130' INT TERM
 
 declare -A PORT=()
 for server in "${SERVERS[@]}"; do
-    PORT[$server]=$(free_port)
+    free_port "PORT[$server]"
     start "$server" "${PORT[$server]}" "$OUT/$server.log" taskset -c "$SERVER_CPU"
     for route in "${ROUTES[@]}"; do
         check "$server" "${PORT[$server]}" "$route"
@@ -138,6 +138,8 @@ fmt_us() {
     for route in "${ROUTES[@]}"; do
         base=$(column "$route" hyper 4)
         base_cpu=$(per_cpu "$route" hyper)
+        [ "$base" != nan ] || base=0
+        [ "$base_cpu" != nan ] || base_cpu=0
         for server in "${SERVERS[@]}"; do
             rps=$(column "$route" "$server" 4)
             cpu=$(per_cpu "$route" "$server")
@@ -146,8 +148,10 @@ fmt_us() {
             awk -v route="${ROUTE_PATH[$route]}" -v server="$server" -v rps="$rps" -v base="$base" \
                 -v cpu="$cpu" -v base_cpu="$base_cpu" -v p50="$(fmt_us "$(column "$route" "$server" 5)")" \
                 -v p99="$(fmt_us "$(column "$route" "$server" 6)")" -v runs="$runs" 'BEGIN {
-                printf "| %s | %s | %.0f | %.2f | %s | %s | %.0f | %.2f | %s |\n",
-                    route, server, rps, rps / base, p50, p99, cpu, cpu / base_cpu, runs }'
+                r = base > 0 ? sprintf("%.2f", rps / base) : "-"
+                rc = base_cpu > 0 ? sprintf("%.2f", cpu / base_cpu) : "-"
+                printf "| %s | %s | %.0f | %s | %s | %s | %.0f | %s | %s |\n",
+                    route, server, rps, r, p50, p99, cpu, rc, runs }'
         done
     done
 } | tee "$OUT/summary.md"

@@ -4,7 +4,11 @@
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT_DIR=$(cd "$BENCH_DIR/.." && pwd)
 
-# The servers, in the order of the tables: name and binary.
+# The servers, in the order of the tables: name and binary. SERVERS="usrv
+# hyper" in the environment picks some of them (the same for ROUTES).
+_servers_env=${SERVERS:-}
+_routes_env=${ROUTES:-}
+unset SERVERS ROUTES
 SERVERS=(hyper axum usrv)
 declare -A SERVER_BIN=(
     [hyper]="$BENCH_DIR/target/release/bench-hyper"
@@ -12,6 +16,7 @@ declare -A SERVER_BIN=(
     [usrv]="$ROOT_DIR/target/release/examples/bench"
 )
 LOAD_BIN="$BENCH_DIR/target/release/load"
+[ -z "$_servers_env" ] || read -r -a SERVERS <<<"$_servers_env"
 
 # The routes: name, path, expected body, expected content type.
 ROUTES=(plaintext json user)
@@ -30,6 +35,7 @@ declare -A ROUTE_TYPE=(
     [json]='application/json'
     [user]='application/json'
 )
+[ -z "$_routes_env" ] || read -r -a ROUTES <<<"$_routes_env"
 
 fail() {
     echo "error: $*" >&2
@@ -67,9 +73,13 @@ build_all() {
         note "building the baselines and the load client (release)"
         (cd "$BENCH_DIR" && cargo build --release --quiet) || fail "cannot build bench/"
     fi
-    local server
+    local server route
     for server in "${SERVERS[@]}"; do
+        [ -n "${SERVER_BIN[$server]:-}" ] || fail "unknown server $server (hyper, axum, usrv)"
         [ -x "${SERVER_BIN[$server]}" ] || fail "missing binary ${SERVER_BIN[$server]}"
+    done
+    for route in "${ROUTES[@]}"; do
+        [ -n "${ROUTE_PATH[$route]:-}" ] || fail "unknown route $route (plaintext, json, user)"
     done
     [ -x "$LOAD_BIN" ] || fail "missing binary $LOAD_BIN"
 }
@@ -80,15 +90,16 @@ listening() {
 }
 
 USED_PORTS=" "
-# A port that nothing listens on and that this script has not handed out.
+# free_port VAR: sets VAR to a port that nothing listens on and that this
+# script has not handed out yet.
 free_port() {
-    local port _
+    local _fp_port _
     for _ in $(seq 200); do
-        port=$((20000 + RANDOM % 30000))
-        case "$USED_PORTS" in *" $port "*) continue ;; esac
-        if ! listening "$port" && ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            USED_PORTS="$USED_PORTS$port "
-            echo "$port"
+        _fp_port=$((20000 + RANDOM % 30000))
+        case "$USED_PORTS" in *" $_fp_port "*) continue ;; esac
+        if ! listening "$_fp_port" && ! (exec 3<>"/dev/tcp/127.0.0.1/$_fp_port") 2>/dev/null; then
+            USED_PORTS="$USED_PORTS$_fp_port "
+            printf -v "$1" "%s" "$_fp_port"
             return 0
         fi
     done
