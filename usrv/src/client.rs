@@ -271,6 +271,12 @@ impl RequestBuilder<'_> {
         Ok(self.body(body, "application/x-www-form-urlencoded"))
     }
 
+    /// A `multipart/form-data` body.
+    pub fn multipart(self, form: MultipartForm) -> Self {
+        let (body, content_type) = form.finish();
+        self.body(body, &content_type)
+    }
+
     /// A raw body with its content type.
     pub fn body(mut self, body: impl Into<Bytes>, content_type: &str) -> Self {
         self.body = body.into();
@@ -384,6 +390,88 @@ impl RequestBuilder<'_> {
             });
         }
         Ok(reply)
+    }
+}
+
+/// A `multipart/form-data` body being built, for
+/// [`RequestBuilder::multipart`].
+///
+/// ```
+/// let form = usrv::client::MultipartForm::new()
+///     .text("title", "notes")
+///     .file("file", "notes.txt", "text/plain", b"hello".to_vec());
+/// ```
+#[derive(Clone, Debug)]
+pub struct MultipartForm {
+    boundary: String,
+    body: Vec<u8>,
+}
+
+impl Default for MultipartForm {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MultipartForm {
+    /// An empty form with a random boundary.
+    pub fn new() -> Self {
+        let random = Nonce::generate();
+        MultipartForm {
+            boundary: format!("usrv-{}", random.random_part()),
+            body: Vec::new(),
+        }
+    }
+
+    /// Adds a text field.
+    pub fn text(self, name: &str, value: &str) -> Self {
+        self.part(name, None, None, value.as_bytes())
+    }
+
+    /// Adds a file.
+    pub fn file(
+        self,
+        name: &str,
+        filename: &str,
+        content_type: &str,
+        data: impl AsRef<[u8]>,
+    ) -> Self {
+        self.part(name, Some(filename), Some(content_type), data.as_ref())
+    }
+
+    fn part(
+        mut self,
+        name: &str,
+        filename: Option<&str>,
+        content_type: Option<&str>,
+        data: &[u8],
+    ) -> Self {
+        let quote = |s: &str| s.replace(['"', '\r', '\n'], "_");
+        self.body
+            .extend_from_slice(format!("--{}\r\n", self.boundary).as_bytes());
+        let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", quote(name));
+        if let Some(filename) = filename {
+            disposition.push_str(&format!("; filename=\"{}\"", quote(filename)));
+        }
+        self.body.extend_from_slice(disposition.as_bytes());
+        self.body.extend_from_slice(b"\r\n");
+        if let Some(content_type) = content_type {
+            self.body
+                .extend_from_slice(format!("Content-Type: {}\r\n", quote(content_type)).as_bytes());
+        }
+        self.body.extend_from_slice(b"\r\n");
+        self.body.extend_from_slice(data);
+        self.body.extend_from_slice(b"\r\n");
+        self
+    }
+
+    fn finish(mut self) -> (Vec<u8>, String) {
+        self.body
+            .extend_from_slice(format!("--{}--\r\n", self.boundary).as_bytes());
+        (
+            self.body,
+            format!("multipart/form-data; boundary={}", self.boundary),
+        )
     }
 }
 

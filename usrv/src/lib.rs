@@ -33,7 +33,7 @@
 //! An argument named in the path is parsed from its segment
 //! ([`FromParam`]). Any other argument implements [`FromRequest`]: plain
 //! values (`String`, numbers, `bool`, `Option<T>`, `Vec<T>`) come from the
-//! query parameter of the same name; [`Json<T>`], [`Form<T>`],
+//! query parameter of the same name; [`Json<T>`], [`Form<T>`], [`Multipart`],
 //! [`Bytes`](bytes::Bytes), `HeaderMap`, `Method`, `Uri`, [`Identity`],
 //! [`Kwargs`] and [`Request`] come from the request. A value from the path is
 //! never overridden by the query string.
@@ -67,8 +67,8 @@ pub use app::{App, DEFAULT_BODY_LIMIT};
 pub use client::Client;
 pub use error::Error;
 pub use extract::{
-    Ctx, FloatParam, Form, FromParam, FromRequest, IntParam, Json, Kwargs, PathParam, Request,
-    StrParam,
+    Ctx, FloatParam, Form, FromParam, FromRequest, IntParam, Json, Kwargs, Multipart, Part,
+    PathParam, Request, StrParam,
 };
 pub use rejection::Rejection;
 pub use response::{Body, IntoResponse, IntoStatus, Response};

@@ -3,13 +3,15 @@
 //! An argument named in the path is parsed from its segment ([`FromParam`]).
 //! Every other argument implements [`FromRequest`]: plain values (`String`,
 //! numbers, `bool`, `Option<T>`, `Vec<T>`) are read from the query parameter
-//! of the same name, and extractor types (`Json<T>`, `Form<T>`, `Bytes`,
+//! of the same name, and extractor types (`Json<T>`, `Form<T>`,
+//! [`Multipart`], `Bytes`,
 //! `HeaderMap`, `Method`, `Uri`, [`Identity`](crate::Identity),
 //! [`Kwargs`], [`Request`]) from the request, whatever their name.
 
 mod body;
 mod decode;
 mod kwargs;
+mod multipart;
 pub(crate) mod param;
 mod parts;
 mod query;
@@ -21,6 +23,7 @@ use http::request::Parts;
 
 pub use body::{Form, Json, Request};
 pub use kwargs::Kwargs;
+pub use multipart::{Multipart, Part};
 pub use param::{FloatParam, FromParam, IntParam, PathParam, StrParam};
 
 pub(crate) use decode::percent_decode;
@@ -117,7 +120,7 @@ impl<'a> Ctx<'a> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a route argument",
     label = "not named in the path, not a query value, not an extractor",
-    note = "an argument named in the path (`<name>`) is parsed from it; any other argument is a query value (`String`, numbers, `bool`, `char`, `Option<T>`, `Vec<T>`) or an extractor (`Json<T>`, `Form<T>`, `Bytes`, `HeaderMap`, `Method`, `Uri`, `Identity`, `Kwargs`, `Request`)",
+    note = "an argument named in the path (`<name>`) is parsed from it; any other argument is a query value (`String`, numbers, `bool`, `char`, `Option<T>`, `Vec<T>`) or an extractor (`Json<T>`, `Form<T>`, `Multipart`, `Bytes`, `HeaderMap`, `Method`, `Uri`, `Identity`, `Kwargs`, `Request`)",
     note = "to take it from the path, add `<name>` to the route; for your own types implement `usrv::FromParam` (a value) or `usrv::FromRequest` (an extractor)"
 )]
 pub trait FromRequest: Sized {

@@ -1,0 +1,66 @@
+//! `Multipart` over a real socket, sent by `usrv::Client`.
+
+use usrv::client::{ClientError, MultipartForm};
+use usrv::{route, Client, Multipart};
+
+#[route("/upload", methods = ["POST"])]
+fn upload(form: Multipart) -> (u16, Vec<(String, Option<String>, usize)>, Option<String>) {
+    let parts = form
+        .parts()
+        .iter()
+        .map(|p| (p.name.clone(), p.filename.clone(), p.data.len()))
+        .collect();
+    let title = form.get("title").and_then(|p| p.text()).map(str::to_owned);
+    (200, parts, title)
+}
+
+#[tokio::test]
+async fn multipart_bodies_round_trip_and_bad_ones_get_4xx() {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = usrv::serve()
+        .addr("127.0.0.1:0")
+        .shutdown_signal(async {
+            let _ = stopped.await;
+        })
+        .bind()
+        .await
+        .unwrap();
+    let addr = server.local_addr();
+    let running = tokio::spawn(server.run());
+    let client = Client::new(&format!("http://{addr}")).unwrap();
+
+    let binary: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+    let form = MultipartForm::new().text("title", "my \"notes\"").file(
+        "file",
+        "data.bin",
+        "application/octet-stream",
+        &binary,
+    );
+    let reply = client.post("/upload").multipart(form).send().await.unwrap();
+    let value: serde_json::Value = reply.json().unwrap();
+    assert_eq!(
+        value,
+        serde_json::json!([
+            [["title", null, 10], ["file", "data.bin", 10000]],
+            "my \"notes\""
+        ])
+    );
+
+    let wrong_type = client.post("/upload").body("x", "text/plain").send().await;
+    assert!(matches!(wrong_type, Err(ClientError::Status { status, .. }) if status == 415));
+    let broken = client
+        .post("/upload")
+        .body("--b\r\nno headers end", "multipart/form-data; boundary=b")
+        .send()
+        .await;
+    match broken {
+        Err(ClientError::Status { status, reason, .. }) => {
+            assert_eq!(status, 400);
+            assert!(reason.starts_with("invalid multipart body"), "{reason}");
+        }
+        other => panic!("expected 400, got {other:?}"),
+    }
+
+    stop.send(()).unwrap();
+    running.await.unwrap().unwrap();
+}
