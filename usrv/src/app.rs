@@ -95,7 +95,17 @@ impl App {
     {
         let started = tracing::enabled!(target: "usrv", tracing::Level::INFO).then(Instant::now);
         let (parts, body) = request.into_parts();
-        let response = self.respond(&parts, body).await;
+        let mut response = self.respond(&parts, body).await;
+        if parts.method == Method::HEAD {
+            // HTTP/1 drops a HEAD body by itself; HTTP/2 would send it as
+            // DATA frames, which clients reject. Keep only its length.
+            let length = response.body().as_bytes().len();
+            response
+                .headers_mut()
+                .entry(CONTENT_LENGTH)
+                .or_insert_with(|| HeaderValue::from(length));
+            *response.body_mut() = crate::response::Body::empty();
+        }
         if let Some(started) = started {
             tracing::info!(
                 target: "usrv",
