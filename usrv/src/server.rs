@@ -328,6 +328,9 @@ impl Bound {
         let mut shutdown = settings.shutdown.unwrap_or_else(|| Box::pin(termination()));
         let layered = settings.wrap.as_ref().map(|wrap| wrap(app.clone()));
         let graceful = GracefulShutdown::new();
+        // Past the grace period (or if `run` is dropped), the connections
+        // still open are closed: none outlives the server.
+        let (close, closing) = tokio::sync::watch::channel(false);
         loop {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
@@ -341,7 +344,7 @@ impl Bound {
                                     let app = app.clone();
                                     async move { Ok::<_, Infallible>(app.handle(request).await) }
                                 });
-                                tokio::spawn(serve_connection(stream, service, timeout, watcher));
+                                tokio::spawn(until_closed(serve_connection(stream, service, timeout, watcher), closing.clone()));
                             }
                             Some(layered) => {
                                 let layered = layered.clone();
@@ -354,7 +357,7 @@ impl Bound {
                                         })
                                     }
                                 });
-                                tokio::spawn(serve_connection(stream, service, timeout, watcher));
+                                tokio::spawn(until_closed(serve_connection(stream, service, timeout, watcher), closing.clone()));
                             }
                         }
                     }
@@ -375,7 +378,19 @@ impl Bound {
                 tracing::warn!(target: "usrv", "grace period over: closing the remaining connections");
             }
         }
+        let _ = close.send(true);
         Ok(())
+    }
+}
+
+/// Runs a connection until it ends or the server closes it.
+async fn until_closed(
+    connection: impl Future<Output = ()>,
+    mut closing: tokio::sync::watch::Receiver<bool>,
+) {
+    tokio::select! {
+        () = connection => {}
+        _ = closing.wait_for(|closed| *closed) => {}
     }
 }
 
