@@ -133,7 +133,8 @@ pub struct Reply {
 }
 
 impl Reply {
-    async fn read(response: hyper::Response<hyper::body::Incoming>) -> Reply {
+    /// Reads a whole response.
+    pub async fn from_response(response: hyper::Response<hyper::body::Incoming>) -> Reply {
         let (parts, body) = response.into_parts();
         let body = tokio::time::timeout(LIMIT, body.collect())
             .await
@@ -269,7 +270,7 @@ impl Conn {
         .await
         .expect("the response arrives in time")
         .expect("the request is answered on this connection");
-        Reply::read(response).await
+        Reply::from_response(response).await
     }
 
     /// A `GET` on this connection.
