@@ -1,0 +1,8 @@
+use usrv::route;
+
+#[route("/users/<1a>")]
+fn user() -> (u16,) {
+    (200,)
+}
+
+fn main() {}

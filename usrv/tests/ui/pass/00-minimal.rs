@@ -1,0 +1,8 @@
+use usrv::route;
+
+#[route("/")]
+fn index() -> &'static str {
+    "hello"
+}
+
+fn main() {}
