@@ -8,7 +8,7 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::{ALLOW, CONTENT_LENGTH};
@@ -52,6 +52,7 @@ pub struct App {
 struct Inner {
     router: Router,
     body_limit: usize,
+    body_timeout: Duration,
     security: Security,
 }
 
@@ -66,12 +67,14 @@ impl App {
     pub(crate) fn build(
         routes: impl IntoIterator<Item = &'static Route>,
         body_limit: usize,
+        body_timeout: Duration,
         security: SecurityConfig,
     ) -> Result<App, Error> {
         Ok(App {
             inner: Arc::new(Inner {
                 router: Router::new(routes)?,
                 body_limit,
+                body_timeout,
                 security: Security::new(security),
             }),
         })
@@ -159,7 +162,7 @@ impl App {
         }
 
         let body = if route.uses_body || head.is_some() {
-            match read_body(body, &parts.headers, inner.body_limit).await {
+            match read_body(body, &parts.headers, inner.body_limit, inner.body_timeout).await {
                 Ok(body) => body,
                 Err(rejection) => return rejection.into_response(),
             }
@@ -282,8 +285,14 @@ fn method_not_allowed(allow: &HeaderValue) -> Response {
     response
 }
 
-/// Collects the body, refusing more than `limit` bytes with 413.
-async fn read_body<B>(body: B, headers: &HeaderMap, limit: usize) -> Result<Bytes, Rejection>
+/// Collects the body, refusing more than `limit` bytes with 413 and a body
+/// still incomplete after `timeout` with 408.
+async fn read_body<B>(
+    body: B,
+    headers: &HeaderMap,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Bytes, Rejection>
 where
     B: HttpBody,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -300,7 +309,14 @@ where
     if body.is_end_stream() {
         return Ok(Bytes::new());
     }
-    match Limited::new(body, limit).collect().await {
+    let Ok(collected) = tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await
+    else {
+        return Err(Rejection::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the body did not arrive within {timeout:?}"),
+        ));
+    };
+    match collected {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
         Err(_) => Err(Rejection::bad_request("the request body could not be read")),

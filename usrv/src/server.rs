@@ -61,6 +61,7 @@ pub struct Server {
     addr: Option<String>,
     body_limit: usize,
     header_read_timeout: Duration,
+    body_read_timeout: Duration,
     shutdown_grace: Duration,
     security: SecurityConfig,
     key_file: Option<(PathBuf, String)>,
@@ -74,6 +75,7 @@ impl Default for Server {
             addr: None,
             body_limit: DEFAULT_BODY_LIMIT,
             header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(30),
             security: SecurityConfig::default(),
             key_file: None,
@@ -102,6 +104,13 @@ impl Server {
     /// slowloris guard.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a client may take to send a request body that a route reads
+    /// (default 30 s); a body still incomplete then is answered 408.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
         self
     }
 
@@ -221,7 +230,12 @@ impl Server {
                 self.security.key = Some(key);
             }
         }
-        let app = App::build(crate::route::registered(), self.body_limit, self.security)?;
+        let app = App::build(
+            crate::route::registered(),
+            self.body_limit,
+            self.body_read_timeout,
+            self.security,
+        )?;
         let addr = self
             .addr
             .or_else(|| std::env::var("USRV_ADDR").ok())
