@@ -222,3 +222,70 @@ async fn a_panic_keeps_the_connection_alive() {
     }
     assert_eq!(conn.get("/ok").await.json(200), json!("ok"));
 }
+
+/// A client that asks before sending (`Expect: 100-continue`) a body over
+/// the limit is refused at once, without being invited to send it.
+#[tokio::test]
+async fn an_expected_body_over_the_limit_is_refused_before_it_is_sent() {
+    let server = TestServer::with(|s| s.body_limit(1024)).await;
+    let raw = server
+        .raw(b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n")
+        .await;
+    assert!(raw.text().starts_with("HTTP/1.1 413 "), "{}", raw.text());
+    // Within the limit, the client is invited to send, then answered.
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buffer = [0u8; 64];
+    let n = tokio::time::timeout(common::LIMIT, stream.read(&mut buffer))
+        .await
+        .expect("invited in time")
+        .unwrap();
+    assert!(
+        buffer[..n].starts_with(b"HTTP/1.1 100 Continue\r\n"),
+        "{:?}",
+        String::from_utf8_lossy(&buffer[..n])
+    );
+    stream.write_all(b"abc").await.unwrap();
+    let rest = common::read_to_close(&mut stream)
+        .await
+        .expect("answered and closed");
+    let text = String::from_utf8_lossy(&rest);
+    assert!(
+        text.contains("HTTP/1.1 200 OK") && text.ends_with("\r\n\r\n3"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn the_limit_holds_over_http2() {
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let server = TestServer::with(|s| s.body_limit(1024)).await;
+    let stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let url = format!("http://{}/upload", server.addr);
+    for (len, status) in [(1024, 200), (1025, 413), (100_000, 413)] {
+        let request = hyper::Request::post(&url)
+            .body(Full::new(octets(len)).boxed())
+            .unwrap();
+        let response = sender.send_request(request).await.unwrap();
+        let reply = common::Reply::from_response(response).await;
+        assert_eq!(reply.status, status, "{len}");
+    }
+    // Chunked (no declared length) too.
+    let request = hyper::Request::post(&url)
+        .body(Chunked::new((0..4).map(|_| octets(400))).boxed())
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    common::Reply::from_response(response)
+        .await
+        .error(413, &["1024"]);
+}
