@@ -260,15 +260,15 @@ impl ReplayStore for MemoryStore {
                 Ok(())
             };
         }
-        match self.try_insert(&mut lock(shard), entry, now_ms, expires_at_ms) {
-            Err(ReplayError::Busy) => {
-                // Expired entries of other shards may hold the room: purge all
-                // (not holding any lock), then try once more.
-                self.purge(now_ms);
-                self.try_insert(&mut lock(shard), entry, now_ms, expires_at_ms)
-            }
-            other => other,
+        // The shard lock is released at the end of this statement.
+        let first = self.try_insert(&mut lock(shard), entry, now_ms, expires_at_ms);
+        if first == Err(ReplayError::Busy) {
+            // Expired entries of other shards may hold the room: purge all
+            // (holding no lock), then try once more.
+            self.purge(now_ms);
+            return self.try_insert(&mut lock(shard), entry, now_ms, expires_at_ms);
         }
+        first
     }
 }
 

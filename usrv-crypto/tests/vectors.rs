@@ -308,7 +308,10 @@ struct Bip340 {
 
 fn bip340_rows() -> Vec<Bip340> {
     let text = std::fs::read_to_string(vector_path("bip340-test-vectors.csv")).unwrap();
-    assert!(text.contains("\r\n"), "the official file has CRLF line endings");
+    assert!(
+        text.contains("\r\n"),
+        "the official file has CRLF line endings"
+    );
     let mut lines = text.lines().map(|l| l.trim_end_matches('\r'));
     assert_eq!(
         lines.next().unwrap(),
@@ -404,10 +407,6 @@ fn nip44_conversation_keys() {
     for v in invalid {
         let key = SecretKey::from_hex(s(v, "sec1"));
         let peer = s(v, "pub2").parse::<PublicKey>();
-        assert!(
-            key.is_err() || peer.is_err(),
-            "accepted: {}",
-            s(v, "note")
-        );
+        assert!(key.is_err() || peer.is_err(), "accepted: {}", s(v, "note"));
     }
 }
