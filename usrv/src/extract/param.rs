@@ -1,7 +1,7 @@
 //! Values parsed from one string: a path segment or a query value.
 
 use std::borrow::Cow;
-use std::path::PathBuf;
+use std::path::{Component, PathBuf};
 use std::sync::Arc;
 
 use super::{percent_decode, Ctx};
@@ -119,9 +119,15 @@ impl FromParam for Arc<str> {
     }
 }
 
+/// A relative path that stays below where it is joined: `..`, a leading
+/// `/` (from `//` or `%2F`) and prefixes are refused (400), so that
+/// `base.join(path)` cannot escape `base` (as Rocket's `PathBuf` does).
 impl FromParam for PathBuf {
     fn from_param(value: &str) -> Option<Self> {
-        Some(PathBuf::from(value))
+        let path = PathBuf::from(value);
+        path.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+            .then_some(path)
     }
 }
 
