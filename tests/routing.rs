@@ -369,3 +369,23 @@ async fn blocking_runs_off_the_async_workers() {
     // Extraction still happens before the blocking call.
     server.get("/blocking/x").await.error(400, &["`n`"]);
 }
+
+#[tokio::test]
+async fn a_path_buf_cannot_escape_where_it_is_joined() {
+    let server = TestServer::start().await;
+    assert_eq!(
+        server.get("/tree/1/a/./b").await.json(200),
+        json!([1, ["a", "b"]])
+    );
+    for path in [
+        "/tree/1/../../etc/passwd",
+        "/tree/1/a/../../etc",
+        "/tree/1/..%2F..%2Fetc",
+        "/tree/1//etc/passwd",
+        "/tree/1/%2Fetc",
+    ] {
+        server.get(path).await.error(400, &["`rest`", "PathBuf"]);
+    }
+    // A `String` takes the rest of the path as it is.
+    assert_eq!(server.get("/files/a/../b").await.json(200), json!("a/../b"));
+}
