@@ -23,6 +23,8 @@ fn two() -> (StatusCode, &'static str, Option<i32>) {
     (StatusCode::OK, "a", None)
 }
 
+/// The most values a response tuple takes.
+#[allow(clippy::type_complexity)]
 #[route("/twelve")]
 fn twelve() -> (
     u16,
