@@ -1,1 +1,149 @@
-fn main() {}
+//! Per-request costs of the usrv protocol.
+//!
+//! `cargo bench -p usrv-crypto -- --warm-up-time 1 --measurement-time 3`
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use usrv_crypto::nonce::now_unix_ms;
+use usrv_crypto::{envelope, Nonce, PublicKey, ReplayGuard, RequestBase, ResponseBase, SecretKey};
+
+fn keys(c: &mut Criterion) {
+    let key = SecretKey::generate();
+    let public = key.public_key();
+    let peer = SecretKey::generate().public_key();
+    let digest = [7u8; 32];
+    let sig = key.sign_digest(&digest);
+    let hex = public.to_string();
+
+    c.bench_function("sign", |b| b.iter(|| key.sign_digest(black_box(&digest))));
+    c.bench_function("verify", |b| {
+        b.iter(|| public.verify_digest(black_box(&digest), black_box(&sig)))
+    });
+    c.bench_function("ecdh", |b| b.iter(|| key.diffie_hellman(black_box(&peer))));
+    c.bench_function("parse public key", |b| {
+        b.iter(|| black_box(&hex).parse::<PublicKey>())
+    });
+    c.bench_function("generate key", |b| b.iter(SecretKey::generate));
+}
+
+fn envelopes(c: &mut Criterion) {
+    let recipient = SecretKey::generate();
+    let public = recipient.public_key();
+    let mut group = c.benchmark_group("envelope");
+    for size in [1024usize, 1024 * 1024] {
+        let plaintext = vec![0x5au8; size];
+        let sealed = envelope::seal(&public, &plaintext);
+        group.throughput(Throughput::Bytes(size as u64));
+        group.bench_with_input(BenchmarkId::new("seal", size), &plaintext, |b, p| {
+            b.iter(|| envelope::seal(&public, p))
+        });
+        group.bench_with_input(BenchmarkId::new("open", size), &sealed, |b, s| {
+            b.iter(|| envelope::open(&recipient, &s.ephemeral, &s.body))
+        });
+    }
+    group.finish();
+}
+
+fn bases(c: &mut Criterion) {
+    let body = vec![0x5au8; 1024];
+    let nonce = Nonce::generate();
+    let base = RequestBase {
+        method: "POST",
+        target: "/api/endpoint?a=12&b=test",
+        content_type: "application/json",
+        nonce: nonce.as_str(),
+        ephemeral: None,
+        body: &body,
+    };
+    c.bench_function("request digest 1 KiB", |b| {
+        b.iter(|| black_box(&base).digest())
+    });
+    c.bench_function("nonce parse", |b| {
+        b.iter(|| black_box(nonce.as_str()).parse::<Nonce>())
+    });
+    let guard = ReplayGuard::new(Duration::from_secs(30), 10_000_000);
+    let key = SecretKey::generate().public_key();
+    let now = now_unix_ms();
+    c.bench_function("replay record", |b| {
+        b.iter_batched(
+            || Nonce::generate_at(now),
+            |n| guard.record(&key, &n, now),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+}
+
+/// Server side of one encrypted request with a 1 KiB body: parse and check the
+/// headers, verify the request, record the nonce, open the body, seal and sign
+/// the reply.
+fn server_step(c: &mut Criterion) {
+    let server = SecretKey::generate();
+    let server_public = server.public_key();
+    let client = SecretKey::generate();
+    let guard = ReplayGuard::new(Duration::from_secs(30), 10_000_000);
+    let plaintext = vec![0x5au8; 1024];
+    let reply_plaintext = vec![0xa5u8; 1024];
+
+    c.bench_function("server step 1 KiB", |b| {
+        b.iter_batched(
+            || {
+                // What a client sends (not measured).
+                let sealed = envelope::seal(&server_public, &plaintext);
+                let nonce = Nonce::generate();
+                let sig = RequestBase {
+                    method: "POST",
+                    target: "/api/endpoint",
+                    content_type: "application/json",
+                    nonce: nonce.as_str(),
+                    ephemeral: Some(&sealed.ephemeral),
+                    body: &sealed.body,
+                }
+                .sign(&client);
+                (
+                    client.public_key().to_string(),
+                    nonce.to_string(),
+                    sig.to_string(),
+                    sealed.ephemeral.to_string(),
+                    sealed.body,
+                )
+            },
+            |(sender, nonce, sig, ephemeral, body)| {
+                let now = now_unix_ms();
+                let sender: PublicKey = sender.parse().unwrap();
+                let nonce: Nonce = nonce.parse().unwrap();
+                let sig: usrv_crypto::Signature = sig.parse().unwrap();
+                let ephemeral: PublicKey = ephemeral.parse().unwrap();
+                guard.check_time(&nonce, now).unwrap();
+                RequestBase {
+                    method: "POST",
+                    target: "/api/endpoint",
+                    content_type: "application/json",
+                    nonce: nonce.as_str(),
+                    ephemeral: Some(&ephemeral),
+                    body: &body,
+                }
+                .verify(&sender, &sig)
+                .unwrap();
+                guard.record(&sender, &nonce, now).unwrap();
+                let request = envelope::open(&server, &ephemeral, &body).unwrap();
+                black_box(request);
+                let reply = envelope::seal(&sender, &reply_plaintext);
+                let reply_sig = ResponseBase {
+                    status: 200,
+                    content_type: "application/json",
+                    request_nonce: nonce.as_str(),
+                    ephemeral: Some(&reply.ephemeral),
+                    body: &reply.body,
+                }
+                .sign(&server);
+                (reply, reply_sig)
+            },
+            criterion::BatchSize::SmallInput,
+        )
+    });
+}
+
+criterion_group!(benches, keys, envelopes, bases, server_step);
+criterion_main!(benches);
