@@ -7,6 +7,7 @@
 mod args;
 mod expand;
 mod path;
+mod suggest;
 
 use proc_macro::TokenStream;
 

@@ -48,10 +48,15 @@ pub enum Segment {
 /// A parsed route path: its segments, or every error found in it.
 pub fn parse(path: &str) -> Result<Vec<Segment>, Vec<String>> {
     let mut errors = Vec::new();
-    let Some(rest) = path.strip_prefix('/') else {
-        return Err(vec![format!(
-            "a route path must start with `/`: write \"/{path}\""
-        )]);
+    let rest = match path.strip_prefix('/') {
+        Some(rest) => rest,
+        None => {
+            errors.push(format!(
+                "a route path must start with `/`: write \"/{path}\""
+            ));
+            // Keep going, so that every other problem is reported too.
+            path
+        }
     };
     let mut segments = Vec::new();
     let pieces: Vec<&str> = if rest.is_empty() {
@@ -123,27 +128,47 @@ fn parse_segment(piece: &str) -> Result<Segment, String> {
         None => (Converter::Any, inner),
         Some((kind, name)) => match Converter::from_name(kind) {
             Some(converter) => (converter, name),
-            None => {
+            None if kind.trim().is_empty() => {
                 return Err(format!(
-                    "unknown converter `{kind}` in `{piece}`; the known converters are: {}",
-                    CONVERTERS
-                        .iter()
-                        .map(|c| format!("`{c}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    "missing converter before `:` in `{piece}`: write `<{name}>` or `<kind:{name}>` with kind one of {}",
+                    known_converters()
                 ))
+            }
+            None => {
+                let hint = match crate::suggest::closest(kind, CONVERTERS) {
+                    Some(close) => format!(" (did you mean `<{close}:{name}>`?)"),
+                    None => String::new(),
+                };
+                return Err(format!(
+                    "unknown converter `{kind}` in `{piece}`{hint}; the known converters are: {}",
+                    known_converters()
+                ));
             }
         },
     };
+    if name.trim().is_empty() {
+        return Err(format!(
+            "missing parameter name in `{piece}`: write `<{}:name>`, where `name` is an argument of the function",
+            converter.keyword()
+        ));
+    }
     if !is_identifier(name) {
         return Err(format!(
-            "malformed parameter `{piece}`: `{name}` is not a valid argument name"
+            "malformed parameter `{piece}`: `{name}` is not a valid argument name (a parameter names an argument of the function: letters, digits and `_`, not starting with a digit)"
         ));
     }
     Ok(Segment::Param {
         name: name.to_owned(),
         converter,
     })
+}
+
+fn known_converters() -> String {
+    CONVERTERS
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn is_identifier(name: &str) -> bool {
@@ -194,6 +219,11 @@ mod tests {
         assert!(parse("/<1a>").unwrap_err()[0].contains("not a valid argument name"));
         assert!(parse("/a<b>").unwrap_err()[0].contains("whole segment"));
         assert!(parse("/<<a>>").unwrap_err()[0].contains("unbalanced"));
-        assert!(parse("/<int:>").unwrap_err()[0].contains("malformed"));
+        assert!(parse("/<int:>").unwrap_err()[0].contains("missing parameter name"));
+        assert!(parse("/<:a>").unwrap_err()[0].contains("missing converter"));
+        assert!(parse("/<itn:a>").unwrap_err()[0].contains("did you mean `<int:a>`?"));
+        // A path without `/` still has its other problems reported.
+        let errors = parse("users/<uuid:id>/<>").unwrap_err();
+        assert_eq!(errors.len(), 3, "{errors:#?}");
     }
 }

@@ -1,0 +1,6 @@
+use usrv::route;
+
+#[route("/users")]
+struct Users;
+
+fn main() {}

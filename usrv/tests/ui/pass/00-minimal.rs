@@ -1,8 +1,0 @@
-use usrv::route;
-
-#[route("/")]
-fn index() -> &'static str {
-    "hello"
-}
-
-fn main() {}
