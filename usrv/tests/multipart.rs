@@ -3,8 +3,11 @@
 use usrv::client::{ClientError, MultipartForm};
 use usrv::{route, Client, Multipart};
 
+/// Each part's name, file name and size.
+type Summary = Vec<(String, Option<String>, usize)>;
+
 #[route("/upload", methods = ["POST"])]
-fn upload(form: Multipart) -> (u16, Vec<(String, Option<String>, usize)>, Option<String>) {
+fn upload(form: Multipart) -> (u16, Summary, Option<String>) {
     let parts = form
         .parts()
         .iter()

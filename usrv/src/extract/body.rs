@@ -35,7 +35,7 @@ impl<T: DeserializeOwned> FromRequest for Json<T> {
         }
         serde_json::from_slice(ctx.body())
             .map(Json)
-            .map_err(|e| Rejection::bad_request(format!("invalid JSON body: {e}")))
+            .map_err(|e| Rejection::bad_request(format!("invalid JSON body: {}", json_reason(&e))))
     }
 }
 
@@ -67,7 +67,12 @@ impl<T: DeserializeOwned> FromRequest for Form<T> {
         }
         serde_urlencoded::from_bytes(ctx.body())
             .map(Form)
-            .map_err(|e| Rejection::bad_request(format!("invalid form body: {e}")))
+            .map_err(|e| {
+                Rejection::bad_request(format!(
+                    "invalid form body: {}",
+                    value_reason(&e.to_string())
+                ))
+            })
     }
 }
 
@@ -103,6 +108,35 @@ impl FromRequest for Request {
     }
 }
 
+/// Why a JSON body was refused, without echoing any of its values: the
+/// body may have been sealed, and a reason must never leak decrypted data.
+fn json_reason(error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let (line, column) = (error.line(), error.column());
+    match error.classify() {
+        Category::Syntax => format!("syntax error at line {line} column {column}"),
+        Category::Eof => format!("unexpected end at line {line} column {column}"),
+        Category::Io => "cannot be read".to_owned(),
+        Category::Data => format!(
+            "{} at line {line} column {column}",
+            value_reason(&error.to_string())
+        ),
+    }
+}
+
+/// A deserialisation error's message when it names only the target type
+/// (a missing field), else a generic one: messages such as "invalid type:
+/// string \"secret\"" or "unknown variant `secret`" quote the body.
+fn value_reason(message: &str) -> String {
+    match message.strip_prefix("missing field `") {
+        Some(rest) => match rest.split_once('`') {
+            Some((field, _)) => format!("missing field `{field}`"),
+            None => "a value does not fit the expected type".to_owned(),
+        },
+        None => "a value does not fit the expected type".to_owned(),
+    }
+}
+
 /// Whether the request's media type (before any `;` parameter) passes `test`.
 fn has_content_type(ctx: &Ctx<'_>, test: impl Fn(&str) -> bool) -> bool {
     let Some(value) = ctx.headers().get(CONTENT_TYPE) else {
@@ -118,4 +152,45 @@ fn has_content_type(ctx: &Ctx<'_>, test: impl Fn(&str) -> bool) -> bool {
 /// `application/json` or `application/<anything>+json`.
 pub(crate) fn is_json(media: &str) -> bool {
     media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Target {
+        n: u32,
+        kind: Kind,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    enum Kind {
+        A,
+    }
+
+    fn reason(body: &str) -> String {
+        json_reason(&serde_json::from_str::<Target>(body).unwrap_err())
+    }
+
+    #[test]
+    fn json_reasons_never_quote_the_body() {
+        assert_eq!(reason("{\"n\": 1"), "unexpected end at line 1 column 7");
+        assert_eq!(reason("{\"n\" 1}"), "syntax error at line 1 column 6");
+        assert_eq!(
+            reason("{\"kind\": \"A\"}"),
+            "missing field `n` at line 1 column 13"
+        );
+        for secret in [
+            "{\"n\": \"SECRET\", \"kind\": \"A\"}",
+            "{\"n\": 1, \"kind\": \"SECRET\"}",
+            "{\"n\": 1, \"kind\": \"A\", \"SECRET\": 1}",
+        ] {
+            let text = reason(secret);
+            assert!(!text.contains("SECRET"), "{text}");
+            assert!(text.starts_with("a value does not fit"), "{text}");
+        }
+    }
 }
