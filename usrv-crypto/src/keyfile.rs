@@ -28,7 +28,7 @@
 //!   checksum was recomputed; either way no key comes out).
 //!
 //! # Cost
-//! [`encode`] and [`write`] always use [`DEFAULT_ITERATIONS`] (600 000, the
+//! [`encode`] and [`write()`] always use [`DEFAULT_ITERATIONS`] (600 000, the
 //! OWASP 2023 figure for PBKDF2-HMAC-SHA256). The count is stored in the file
 //! and bound to the keys (changing it changes `mac_key`), so nobody without the
 //! passphrase can lower it. [`decode`] accepts counts from [`MIN_ITERATIONS`]
@@ -60,7 +60,7 @@ use crate::SecretKey;
 pub const MAGIC: &[u8; 7] = b"USRVKEY";
 /// The format version written.
 pub const VERSION: u8 = 1;
-/// PBKDF2 iterations used by [`encode`] and [`write`].
+/// PBKDF2 iterations used by [`encode`] and [`write()`].
 pub const DEFAULT_ITERATIONS: u32 = 600_000;
 /// Fewest iterations [`decode`] accepts.
 pub const MIN_ITERATIONS: u32 = 1_000;
@@ -269,10 +269,10 @@ pub fn write(path: &Path, key: &SecretKey, passphrase: &str) -> Result<(), KeyFi
     write_bytes(path, &bytes)
 }
 
-/// [`write`] with a chosen cost; for tests only (see [`encode_with_cost`]).
+/// [`write()`] with a chosen cost; for tests only (see [`encode_with_cost`]).
 ///
 /// # Errors
-/// As [`write`] and [`encode_with_cost`].
+/// As [`write()`] and [`encode_with_cost`].
 #[doc(hidden)]
 pub fn write_with_cost(
     path: &Path,
