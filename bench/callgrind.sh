@@ -71,8 +71,9 @@ for route in "${ROUTES[@]}"; do
         printf '%s\t%s\t%s\t%s\t%s\n' "$route" "$server" "$t1" "$t2" "$per" >>"$RESULTS"
         note "$server ${ROUTE_PATH[$route]}: $per instructions per request"
         if [ "${PROFILE:-}" = "$server" ]; then
-            callgrind_annotate --inclusive=yes "$OUT/callgrind.out.$server-$route-$N2" |
-                head -60 >"$OUT/profile-$server-$route.txt"
+            callgrind_annotate --inclusive=yes "$OUT/callgrind.out.$server-$route-$N2" \
+                >"$OUT/profile-$server-$route.txt" ||
+                fail "callgrind_annotate failed on $OUT/callgrind.out.$server-$route-$N2"
             note "inclusive profile: $OUT/profile-$server-$route.txt"
         fi
     done
