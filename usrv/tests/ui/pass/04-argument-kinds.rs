@@ -1,6 +1,8 @@
 // Every documented argument kind, in sync and async functions.
 use serde::{Deserialize, Serialize};
-use usrv::{route, Bytes, Form, HeaderMap, Identity, Json, Kwargs, Method, Request, Uri};
+use usrv::{
+    route, Bytes, Form, HeaderMap, Identity, Json, Kwargs, Method, Multipart, Request, Uri,
+};
 
 #[derive(Deserialize, Serialize)]
 struct Todo {
@@ -9,6 +11,7 @@ struct Todo {
 }
 
 #[route("/query")]
+#[allow(clippy::too_many_arguments)]
 fn query(
     s: String,
     i: i64,
@@ -43,6 +46,13 @@ async fn json_value(value: Json<serde_json::Value>) -> Json<serde_json::Value> {
 fn form(form: Form<Todo>) -> (u16, String, bool) {
     let Form(todo) = form;
     (200, todo.title, todo.done)
+}
+
+#[route("/upload", methods = ["POST"])]
+fn upload(form: Multipart) -> (u16, Vec<String>, usize) {
+    let names = form.parts().iter().map(|p| p.name.clone()).collect();
+    let size = form.get("file").map_or(0, |p| p.data.len());
+    (200, names, size)
 }
 
 #[route("/bytes", methods = ["POST"])]

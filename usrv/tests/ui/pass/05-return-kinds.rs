@@ -137,6 +137,7 @@ fn str_static() -> &'static str {
 fn unit() {}
 
 #[route("/unit-explicit")]
+#[allow(clippy::unused_unit)]
 fn unit_explicit() -> () {}
 
 #[route("/status")]
