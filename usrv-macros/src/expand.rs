@@ -335,10 +335,12 @@ impl Route {
             let #output = #call;
             #respond
         });
-        let reply = if sig.asyncness.is_some() {
-            quote! {
-                #private::Reply::Pending(::std::boxed::Box::pin(async move #handle))
-            }
+        let reply = if let Some(asyncness) = &sig.asyncness {
+            // Under the span of `async`: "future cannot be sent between
+            // threads safely" then points at the function, not the attribute.
+            let future =
+                quote_spanned!(asyncness.span=> ::std::boxed::Box::pin(async move #handle));
+            quote!(#private::Reply::Pending(#future))
         } else if self.args.blocking.is_some() {
             quote!(#private::Reply::blocking(move || #handle))
         } else {
