@@ -303,7 +303,7 @@ impl Message {
         }
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         header(&self.headers, name)
     }
 }
@@ -566,19 +566,24 @@ pub async fn proxy(
     let tamper = Arc::new(tamper);
     fake_server(move |request: Message| {
         let tamper = tamper.clone();
-        async move {
-            let reply = {
-                let mut stream = TcpStream::connect(upstream).await.expect("upstream");
-                stream.write_all(&request.wire).await.expect("forwards");
-                read_message(&mut stream, true)
-                    .await
-                    .expect("reads upstream")
-                    .expect("upstream answers")
-            };
-            tamper(reply)
-        }
+        async move { tamper(forward(upstream, &request).await) }
     })
     .await
+}
+
+/// Sends a request read by a fake server on to `upstream`, and reads the reply.
+pub async fn forward(upstream: SocketAddr, request: &Message) -> Message {
+    let exchange = async {
+        let mut stream = TcpStream::connect(upstream).await.expect("upstream");
+        stream.write_all(&request.wire).await.expect("forwards");
+        read_message(&mut stream, true)
+            .await
+            .expect("reads upstream")
+            .expect("upstream answers")
+    };
+    tokio::time::timeout(LIMIT, exchange)
+        .await
+        .expect("upstream answers in time")
 }
 
 /// A server answering each request (read whole) with the bytes `answer`
@@ -612,12 +617,23 @@ where
 
 /// The message with the header `name` removed (case-insensitive).
 pub fn without_header(message: &Message, name: &str) -> Vec<u8> {
+    without_headers(message, &[name])
+}
+
+/// The message with these headers removed (case-insensitive).
+pub fn without_headers(message: &Message, names: &[&str]) -> Vec<u8> {
     let head_end = find(&message.wire, b"\r\n\r\n").expect("a head") + 4;
     let head = String::from_utf8_lossy(&message.wire[..head_end]).into_owned();
-    let prefix = format!("{}:", name.to_ascii_lowercase());
+    let prefixes: Vec<String> = names
+        .iter()
+        .map(|name| format!("{}:", name.to_ascii_lowercase()))
+        .collect();
     let kept: Vec<&str> = head
         .split("\r\n")
-        .filter(|line| !line.to_ascii_lowercase().starts_with(&prefix))
+        .filter(|line| {
+            let line = line.to_ascii_lowercase();
+            !prefixes.iter().any(|prefix| line.starts_with(prefix))
+        })
         .collect();
     let mut bytes = kept.join("\r\n").into_bytes();
     bytes.extend_from_slice(&message.wire[head_end..]);
