@@ -9,9 +9,13 @@
 # CONNECTIONS (32) keep-alive connections. The servers take turns, A B C,
 # B C A, C A B ..., for ROUNDS (3) rounds of DURATION (5s) per route, after a
 # WARMUP (1s) run each, so that a slow moment of the shared machine is spread
-# over all three. Printed per route: the median requests/s, p50 and p99
-# latency, the ratio to raw hyper, and requests per server CPU-second (the
-# server's utime+stime from /proc/<pid>/stat around each run).
+# over all three. Printed per route: the median requests/s and its ratio to
+# raw hyper, the best run's (other load only ever slows a run down), the
+# median p50 and p99 latency, requests per server CPU-second (the server's
+# utime+stime from /proc/<pid>/stat around each run; the steadiest figure
+# when other processes compete for the core) and how busy the server's core
+# was (its CPU time over the run's duration: far below 100% means the server
+# was starved or wrk was the bottleneck).
 #
 # Environment: SERVERS (of hyper axum usrv), ROUTES (of plaintext json user), ROUNDS, DURATION, WARMUP, CONNECTIONS, SERVER_CPU, CLIENT_CPU,
 # SKIP_BUILD=1 (reuse the release binaries), OUT (where the raw results go;
@@ -71,7 +75,7 @@ to_us() {
 
 # run SERVER ROUTE DURATION ROUND: one wrk run; appends a result line.
 RESULTS=$OUT/results.tsv
-printf 'route\tserver\tround\trps\tp50_us\tp99_us\trequests\tcpu_s\n' >"$RESULTS"
+printf 'route\tserver\tround\trps\tp50_us\tp99_us\trequests\tcpu_s\tsecs\n' >"$RESULTS"
 run() {
     local server=$1 route=$2 duration=$3 round=$4
     local pid=${PIDS[$server]} url="http://127.0.0.1:${PORT[$server]}${ROUTE_PATH[$route]}"
@@ -86,16 +90,17 @@ run() {
     if grep -qE 'Non-2xx|Socket errors' "$log"; then
         fail "$server $route: wrk saw errors: $(grep -E 'Non-2xx|Socket errors' "$log")"
     fi
-    local rps requests p50 p99
+    local rps requests secs p50 p99
     rps=$(awk '/^Requests\/sec:/ { print $2 }' "$log")
     requests=$(awk '/ requests in / { print $1 }' "$log")
+    secs=$(awk '/ requests in / { sub(/s,?$/, "", $4); print $4 }' "$log")
     p50=$(to_us "$(awk '$1 == "50%" { print $2 }' "$log")")
     p99=$(to_us "$(awk '$1 == "99%" { print $2 }' "$log")")
-    [ -n "$rps" ] && [ -n "$requests" ] || fail "cannot read wrk's output: $log"
+    [ -n "$rps" ] && [ -n "$requests" ] && [ -n "$secs" ] || fail "cannot read wrk's output: $log"
     local cpu
     cpu=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$route" "$server" "$round" "$rps" "$p50" "$p99" \
-        "$requests" "$cpu" >>"$RESULTS"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$route" "$server" "$round" "$rps" "$p50" "$p99" \
+        "$requests" "$cpu" "$secs" >>"$RESULTS"
     note "round $round $route $server: $rps req/s, p50 ${p50}us, p99 ${p99}us, server CPU ${cpu}s"
 }
 
@@ -119,6 +124,16 @@ column() {
     awk -F'\t' -v r="$1" -v s="$2" -v c="$3" 'NR > 1 && $1 == r && $2 == s { print $c }' "$RESULTS" |
         median
 }
+# The best run (on a shared machine, other load only ever slows a run down).
+best() {
+    awk -F'\t' -v r="$1" -v s="$2" 'NR > 1 && $1 == r && $2 == s { print $4 }' "$RESULTS" |
+        sort -g | tail -1
+}
+# How busy the server's core was: its CPU time over the run's duration.
+busy() {
+    awk -F'\t' -v r="$1" -v s="$2" 'NR > 1 && $1 == r && $2 == s && $9 > 0 { print 100 * $8 / $9 }' \
+        "$RESULTS" | median
+}
 # Requests per CPU-second, one per run.
 per_cpu() {
     awk -F'\t' -v r="$1" -v s="$2" 'NR > 1 && $1 == r && $2 == s && $8 > 0 { print $7 / $8 }' \
@@ -133,11 +148,12 @@ fmt_us() {
     echo "command: ROUNDS=$ROUNDS DURATION=$DURATION CONNECTIONS=$CONNECTIONS bench/compare.sh"
     echo "setup: server USRV_WORKERS=1 on core $SERVER_CPU; taskset -c $CLIENT_CPU wrk -t1 -c$CONNECTIONS -d$DURATION --latency; medians of $ROUNDS interleaved runs"
     echo
-    echo "| route | server | req/s | × hyper | p50 | p99 | req per CPU-s | × hyper | runs (req/s) |"
-    echo "|---|---|--:|--:|--:|--:|--:|--:|---|"
+    echo "| route | server | req/s | × hyper | best req/s | × hyper | p50 | p99 | req per CPU-s | × hyper | server CPU busy | runs (req/s) |"
+    echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"
     for route in "${ROUTES[@]}"; do
         base=$(column "$route" hyper 4)
         base_cpu=$(per_cpu "$route" hyper)
+        base_best=$(best "$route" hyper)
         [ "$base" != nan ] || base=0
         [ "$base_cpu" != nan ] || base_cpu=0
         for server in "${SERVERS[@]}"; do
@@ -147,11 +163,14 @@ fmt_us() {
                 'NR > 1 && $1 == r && $2 == s { printf "%s%.0f", sep, $4; sep = " / " }' "$RESULTS")
             awk -v route="${ROUTE_PATH[$route]}" -v server="$server" -v rps="$rps" -v base="$base" \
                 -v cpu="$cpu" -v base_cpu="$base_cpu" -v p50="$(fmt_us "$(column "$route" "$server" 5)")" \
-                -v p99="$(fmt_us "$(column "$route" "$server" 6)")" -v runs="$runs" 'BEGIN {
+                -v p99="$(fmt_us "$(column "$route" "$server" 6)")" -v runs="$runs" \
+                -v top="$(best "$route" "$server")" -v base_best="${base_best:-0}" \
+                -v busy="$(busy "$route" "$server")" 'BEGIN {
                 r = base > 0 ? sprintf("%.2f", rps / base) : "-"
+                rb = base_best > 0 ? sprintf("%.2f", top / base_best) : "-"
                 rc = base_cpu > 0 ? sprintf("%.2f", cpu / base_cpu) : "-"
-                printf "| %s | %s | %.0f | %s | %s | %s | %.0f | %s | %s |\n",
-                    route, server, rps, r, p50, p99, cpu, rc, runs }'
+                printf "| %s | %s | %.0f | %s | %.0f | %s | %s | %s | %.0f | %s | %.0f%% | %s |\n",
+                    route, server, rps, r, top, rb, p50, p99, cpu, rc, busy, runs }'
         done
     done
 } | tee "$OUT/summary.md"
