@@ -986,3 +986,106 @@ async fn typed_json_errors_do_not_echo_decrypted_values() {
         .sign(&client);
     assert_eq!(server.send(&wire).await.plain(&client), b"7");
 }
+
+#[tokio::test]
+async fn signatures_cover_the_target_exactly_as_sent() {
+    let server = Server::start().await;
+    let client = key();
+    for target in [
+        "/signed?x=a%20b&y=%C3%A9",
+        "/signed?x=a+b",
+        "/signed?",
+        "/signed?a=1&a=2&b",
+        "/signed?q=%2F%3F%26",
+    ] {
+        let wire = Wire::new("GET", target).sign(&client);
+        let raw = server.send(&wire).await;
+        assert_eq!(raw.status, 200, "{target}: {raw:?}");
+        raw.assert_signed(&server.key, wire.nonce.as_deref().unwrap());
+    }
+    // Signed over a decoded or re-encoded form of what is sent: refused.
+    for (signed, sent) in [
+        ("/signed?x=a b", "/signed?x=a%20b"),
+        ("/signed?x=a%20b", "/signed?x=a+b"),
+        ("/signed?x=%c3%a9", "/signed?x=%C3%A9"),
+        ("/signed", "/signed?"),
+    ] {
+        let mut wire = Wire::new("GET", signed).sign(&client);
+        wire.target = sent.into();
+        server.send(&wire).await.assert_error(401, "signature");
+    }
+    server.assert_alive().await;
+}
+
+/// Sends a `Wire` over an HTTP/2 (prior knowledge) connection.
+async fn send_h2(server: &Server, wire: &Wire) -> (u16, usrv::HeaderMap, Vec<u8>) {
+    use http_body_util::{BodyExt, Full};
+    let stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .expect("an HTTP/2 connection");
+    tokio::spawn(connection);
+    let mut request = hyper::Request::builder()
+        .method(wire.method.as_str())
+        .uri(format!("http://{}{}", server.addr, wire.target));
+    let fields = [
+        ("content-type", &wire.content_type),
+        ("sender-public-key", &wire.sender),
+        ("nonce", &wire.nonce),
+        ("sender-signature", &wire.signature),
+        ("ephemeral-public-key", &wire.ephemeral),
+        ("content-encoding", &wire.encoding),
+    ];
+    for (name, value) in fields {
+        if let Some(value) = value {
+            request = request.header(name, value.as_str());
+        }
+    }
+    let request = request
+        .body(Full::new(Bytes::from(wire.body.clone())))
+        .unwrap();
+    let response = tokio::time::timeout(secure_support::LIMIT, sender.send_request(request))
+        .await
+        .expect("in time")
+        .expect("a reply");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, body.to_vec())
+}
+
+#[tokio::test]
+async fn the_protocol_holds_over_http2() {
+    let server = Server::start().await;
+    let client = key();
+    let wire = Wire::new("POST", "/vault?x=1")
+        .json(r#"{"over": "h2"}"#)
+        .seal(&server.key)
+        .sign(&client);
+    let (status, headers, body) = send_h2(&server, &wire).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let raw = Raw {
+        status,
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
+            .collect(),
+        body,
+        wire: Vec::new(),
+    };
+    raw.assert_signed(&server.key, wire.nonce.as_deref().unwrap());
+    assert_eq!(raw.plain(&client), br#"{"over":"h2"}"#);
+    // The same request again, over HTTP/2 too: a replay.
+    let (status, _, _) = send_h2(&server, &wire).await;
+    assert_eq!(status, 412);
+    // And a tampered one.
+    let mut forged = Wire::new("POST", "/signed")
+        .body("a", "text/plain")
+        .sign(&client);
+    forged.target = "/signed?admin=1".into();
+    let (status, _, _) = send_h2(&server, &forged).await;
+    assert_eq!(status, 401);
+}
