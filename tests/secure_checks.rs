@@ -392,6 +392,22 @@ async fn a_replayed_request_is_412() {
         .await
         .assert_error(412, "already used");
 
+    // Re-cased hex in the key or the signature is the same request.
+    let wire = signed_post(&client);
+    assert_eq!(server.send(&wire).await.status, 200);
+    let mut recased = wire.clone();
+    recased.sender = recased.sender.map(|s| s.to_ascii_uppercase());
+    server
+        .send(&recased)
+        .await
+        .assert_error(412, "already used");
+    let mut recased = wire.clone();
+    recased.signature = recased.signature.map(|s| s.to_ascii_uppercase());
+    server
+        .send(&recased)
+        .await
+        .assert_error(412, "already used");
+
     // Same nonce, re-signed over another body: still a replay of the nonce.
     let nonce = Nonce::generate().to_string();
     let post = |body: &str| Wire::new("POST", "/signed").body(body, "text/plain");
