@@ -17,9 +17,11 @@
 # was (its CPU time over the run's duration: far below 100% means the server
 # was starved or wrk was the bottleneck).
 #
-# Environment: SERVERS (of hyper axum usrv), ROUTES (of plaintext json user), ROUNDS, DURATION, WARMUP, CONNECTIONS, SERVER_CPU, CLIENT_CPU,
-# SKIP_BUILD=1 (reuse the release binaries), OUT (where the raw results go;
-# default bench/target/compare-<time>).
+# Environment: SERVERS (of hyper axum usrv), ROUTES (of plaintext json
+# user), ROUNDS, DURATION, WARMUP, CONNECTIONS, SERVER_CPU, CLIENT_CPU,
+# NICE (default 0; e.g. -10 runs the servers and wrk ahead of other work on
+# a shared machine, as root), SKIP_BUILD=1 (reuse the release binaries), OUT
+# (where the raw results go; default bench/target/compare-<time>).
 set -euo pipefail
 
 if [ "${1:-}" = callgrind ]; then
@@ -38,6 +40,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 OUT=${OUT:-$BENCH_DIR/target/compare-$(date -u +%Y%m%d-%H%M%S)}
+NICE=${NICE:-0}
 CLK_TCK=$(getconf CLK_TCK)
 
 need wrk
@@ -54,7 +57,7 @@ trap 'exit 130' INT TERM
 declare -A PORT=()
 for server in "${SERVERS[@]}"; do
     free_port "PORT[$server]"
-    start "$server" "${PORT[$server]}" "$OUT/$server.log" taskset -c "$SERVER_CPU"
+    start "$server" "${PORT[$server]}" "$OUT/$server.log" nice -n "$NICE" taskset -c "$SERVER_CPU"
     for route in "${ROUTES[@]}"; do
         check "$server" "${PORT[$server]}" "$route"
     done
@@ -83,7 +86,7 @@ run() {
     kill -0 "$pid" 2>/dev/null || fail "$server (pid $pid) is gone; see $OUT/$server.log"
     local before after
     before=$(cpu_ticks "$pid")
-    taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"$duration" --latency "$url" >"$log" 2>&1 ||
+    nice -n "$NICE" taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"$duration" --latency "$url" >"$log" 2>&1 ||
         fail "wrk failed on $url: $(cat "$log")"
     after=$(cpu_ticks "$pid")
     [ "$round" = warmup ] && return 0
@@ -145,7 +148,7 @@ fmt_us() {
 
 {
     machine
-    echo "command: ROUNDS=$ROUNDS DURATION=$DURATION CONNECTIONS=$CONNECTIONS bench/compare.sh"
+    echo "command: ROUNDS=$ROUNDS DURATION=$DURATION CONNECTIONS=$CONNECTIONS NICE=$NICE bench/compare.sh"
     echo "setup: server USRV_WORKERS=1 on core $SERVER_CPU; taskset -c $CLIENT_CPU wrk -t1 -c$CONNECTIONS -d$DURATION --latency; medians of $ROUNDS interleaved runs"
     echo
     echo "| route | server | req/s | × hyper | best req/s | × hyper | p50 | p99 | req per CPU-s | × hyper | server CPU busy | runs (req/s) |"
