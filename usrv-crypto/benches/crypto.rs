@@ -26,6 +26,19 @@ fn keys(c: &mut Criterion) {
         b.iter(|| black_box(&hex).parse::<PublicKey>())
     });
     c.bench_function("generate key", |b| b.iter(SecretKey::generate));
+
+    // The bare k256 calls, to tell wrapper overhead from machine load.
+    let raw = k256::schnorr::SigningKey::from_bytes(&key.to_bytes().into()).unwrap();
+    let raw_sig = raw.sign_raw(&digest, &[1u8; 32]).unwrap();
+    c.bench_function("baseline k256 sign_raw", |b| {
+        b.iter(|| raw.sign_raw(black_box(&digest), &[1u8; 32]))
+    });
+    c.bench_function("baseline k256 verify_raw", |b| {
+        b.iter(|| {
+            raw.verifying_key()
+                .verify_raw(black_box(&digest), black_box(&raw_sig))
+        })
+    });
 }
 
 fn envelopes(c: &mut Criterion) {
