@@ -8,11 +8,12 @@
 #
 #   bench/callgrind.sh                    # every route, N1=2000, N2=12000
 #   ROUTES="json" bench/callgrind.sh      # only /json
-#   PROFILE=usrv bench/callgrind.sh       # also callgrind_annotate usrv's run
+#   PROFILE=usrv bench/callgrind.sh       # also usrv's cost per request, by function
 #
 # Environment: N1, N2, ROUTES (of plaintext json user), SERVERS (of hyper
-# axum usrv), SKIP_BUILD=1, PROFILE (a server name: print the inclusive
-# profile of its N2 run for each route), OUT (default
+# axum usrv), SKIP_BUILD=1, PROFILE (a server name: write its instructions
+# per request by function, inclusive and exclusive, with cg-per-request.py;
+# callgrind_annotate of the N2 run without python3), OUT (default
 # bench/target/callgrind-<time>; the callgrind.out files stay there).
 set -euo pipefail
 
@@ -71,10 +72,20 @@ for route in "${ROUTES[@]}"; do
         printf '%s\t%s\t%s\t%s\t%s\n' "$route" "$server" "$t1" "$t2" "$per" >>"$RESULTS"
         note "$server ${ROUTE_PATH[$route]}: $per instructions per request"
         if [ "${PROFILE:-}" = "$server" ]; then
-            callgrind_annotate --inclusive=yes "$OUT/callgrind.out.$server-$route-$N2" \
-                >"$OUT/profile-$server-$route.txt" ||
-                fail "callgrind_annotate failed on $OUT/callgrind.out.$server-$route-$N2"
-            note "inclusive profile: $OUT/profile-$server-$route.txt"
+            profile="$OUT/profile-$server-$route.txt"
+            n1_file="$OUT/callgrind.out.$server-$route-$N1"
+            n2_file="$OUT/callgrind.out.$server-$route-$N2"
+            if command -v python3 >/dev/null; then
+                {
+                    "$BENCH_DIR/cg-per-request.py" --top 60 "$n1_file" "$n2_file"
+                    echo
+                    "$BENCH_DIR/cg-per-request.py" --self --top 40 "$n1_file" "$n2_file"
+                } >"$profile" || fail "cg-per-request.py failed on $n2_file"
+            else
+                callgrind_annotate --inclusive=yes "$n2_file" >"$profile" ||
+                    fail "callgrind_annotate failed on $n2_file"
+            fi
+            note "profile: $profile"
         fi
     done
 done
