@@ -10,7 +10,7 @@ mod secure_support;
 use std::time::Duration;
 
 use hmac::{KeyInit, Mac};
-use secure_support::{off_curve_key_hex, send_bytes, Raw, Server, Wire};
+use secure_support::{error_reason, off_curve_key_hex, send_bytes, Raw, Server, Wire};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use usrv::crypto::{envelope, Nonce, SecretKey};
@@ -634,7 +634,7 @@ async fn envelopes_that_do_not_open_share_one_400() {
 }
 
 #[tokio::test]
-async fn malformed_ephemeral_keys_are_400() {
+async fn malformed_ephemeral_keys_are_400_like_any_envelope_failure() {
     let server = Server::start().await;
     let client = key();
     for bad in [off_curve_key_hex(), "12".into(), "zz".repeat(32)] {
@@ -643,12 +643,28 @@ async fn malformed_ephemeral_keys_are_400() {
         let wire = wire.sign(&client);
         let raw = server.send(&wire).await;
         assert_eq!(raw.status, 400, "ephemeral {bad:?}: {raw:?}");
+        let reason = error_reason(&raw.body, 400, "");
+        assert_eq!(reason, "the sealed body cannot be opened", "{bad:?}");
     }
     // Sealed, without the key.
     let mut wire = Wire::new("POST", "/vault").json("{}").seal(&server.key);
     wire.ephemeral = None;
     let raw = server.send(&wire.sign(&client)).await;
     assert_eq!(raw.status, 400, "{raw:?}");
+    error_reason(&raw.body, 400, "the sealed body cannot be opened");
+    server.assert_alive().await;
+}
+
+#[tokio::test]
+async fn unsigned_envelopes_are_401_whatever_their_ephemeral_key() {
+    let server = Server::start().await;
+    for ephemeral in [Some(off_curve_key_hex()), Some("12".into()), None] {
+        let mut wire = Wire::new("POST", "/echo").json("{}").seal(&server.key);
+        wire.ephemeral = ephemeral.clone();
+        let raw = server.send(&wire).await;
+        assert_eq!(raw.status, 401, "{ephemeral:?}: {raw:?}");
+        error_reason(&raw.body, 401, "signed");
+    }
     server.assert_alive().await;
 }
 

@@ -20,7 +20,7 @@ use crate::extract::Ctx;
 use crate::response::{IntoResponse, Response};
 use crate::route::{Reply, Route};
 use crate::router::{Found, Params, Router};
-use crate::secure::{read_ephemeral, Security, SecurityConfig, Verified};
+use crate::secure::{is_sealed, read_ephemeral, Security, SecurityConfig, Verified};
 use crate::{Error, Rejection};
 
 /// The default body limit: 1 MiB.
@@ -144,22 +144,22 @@ impl App {
             Ok(head) => head,
             Err(rejection) => return rejection.into_response(),
         };
-        let ephemeral = match read_ephemeral(&parts.headers) {
-            Ok(ephemeral) => ephemeral,
-            Err(rejection) => return rejection.into_response(),
-        };
         if head.is_none() {
             if route.signed {
                 return Rejection::unauthorized("this route needs a signed request")
                     .into_response();
             }
-            if ephemeral.is_some() {
+            if is_sealed(&parts.headers) {
                 return Rejection::unauthorized(
                     "a sealed body needs a signed request: there is no identity to answer to",
                 )
                 .into_response();
             }
         }
+        let ephemeral = match read_ephemeral(&parts.headers) {
+            Ok(ephemeral) => ephemeral,
+            Err(rejection) => return rejection.into_response(),
+        };
 
         let body = if route.uses_body || head.is_some() {
             match read_body(body, &parts.headers, inner.body_limit, inner.body_timeout).await {

@@ -250,7 +250,10 @@ impl Security {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .any(|coding| coding.split(';').next().unwrap_or("").trim() == USRV_V1);
+            .any(|coding| {
+                let coding = coding.split(';').next().unwrap_or("").trim();
+                coding.eq_ignore_ascii_case(USRV_V1)
+            });
         Ok(Verified {
             sender: head.sender,
             nonce: head.nonce,
@@ -262,7 +265,7 @@ impl Security {
     pub fn open(&self, ephemeral: &PublicKey, body: &[u8]) -> Result<Bytes, Rejection> {
         usrv_crypto::open(&self.key, ephemeral, body)
             .map(Bytes::from)
-            .map_err(|_| Rejection::bad_request("the sealed body cannot be opened"))
+            .map_err(|_| cannot_open())
     }
 
     /// Seals the reply when asked, then signs it, bound to the request nonce.
@@ -295,23 +298,31 @@ impl Security {
     }
 }
 
-/// Whether a request body is an envelope (`Content-Encoding: usrv-v1`),
-/// and its ephemeral key. A sealed body without a well-formed key is 400.
-pub(crate) fn read_ephemeral(headers: &HeaderMap) -> Result<Option<PublicKey>, Rejection> {
-    let sealed = headers
+/// Whether a body is an envelope: `Content-Encoding: usrv-v1`.
+pub(crate) fn is_sealed(headers: &HeaderMap) -> bool {
+    headers
         .get(CONTENT_ENCODING)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(USRV_V1.as_bytes()));
-    if !sealed {
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(USRV_V1.as_bytes()))
+}
+
+/// The ephemeral key of a sealed body (`None` for a plain body). A missing
+/// or unusable key is the same error as any other envelope that does not
+/// open: every envelope failure looks alike (PROTOCOL.md, "Envelope").
+pub(crate) fn read_ephemeral(headers: &HeaderMap) -> Result<Option<PublicKey>, Rejection> {
+    if !is_sealed(headers) {
         return Ok(None);
     }
-    header_text(headers.get(EPHEMERAL_PUBLIC_KEY), "Ephemeral-Public-Key")?
-        .parse::<PublicKey>()
+    headers
+        .get(EPHEMERAL_PUBLIC_KEY)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<PublicKey>().ok())
         .map(Some)
-        .map_err(|_| {
-            Rejection::bad_request(
-                "malformed `Ephemeral-Public-Key` header: expected 64 hex characters of a secp256k1 x-only key",
-            )
-        })
+        .ok_or_else(cannot_open)
+}
+
+/// The one reason for every envelope failure.
+fn cannot_open() -> Rejection {
+    Rejection::bad_request("the sealed body cannot be opened")
 }
 
 fn header_text<'h>(value: Option<&'h HeaderValue>, name: &str) -> Result<&'h str, Rejection> {
