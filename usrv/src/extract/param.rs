@@ -72,22 +72,145 @@ pub trait StrParam: FromParam {}
 )]
 pub trait PathParam: FromParam {}
 
-macro_rules! from_str_params {
-    ($marker:ident: $($ty:ty),*) => {$(
-        impl FromParam for $ty {
-            fn from_param(value: &str) -> Option<Self> {
-                value.parse().ok()
-            }
-            fn type_name() -> &'static str {
-                stringify!($ty)
-            }
-        }
-        impl $marker for $ty {}
-    )*};
+impl FromParam for i8 {
+    fn from_param(value: &str) -> Option<Self> {
+        value.parse().ok()
+    }
+    fn type_name() -> &'static str {
+        "i8"
+    }
 }
+impl IntParam for i8 {}
 
-from_str_params!(IntParam: i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
-from_str_params!(FloatParam: f32, f64);
+impl FromParam for i16 {
+    fn from_param(value: &str) -> Option<Self> {
+        value.parse().ok()
+    }
+    fn type_name() -> &'static str {
+        "i16"
+    }
+}
+impl IntParam for i16 {}
+
+impl FromParam for i32 {
+    fn from_param(value: &str) -> Option<Self> {
+        value.parse().ok()
+    }
+    fn type_name() -> &'static str {
+        "i32"
+    }
+}
+impl IntParam for i32 {}
+
+impl FromParam for i64 {
+    fn from_param(value: &str) -> Option<Self> {
+        value.parse().ok()
+    }
+    fn type_name() -> &'static str {
+        "i64"
+    }
+}
+impl IntParam for i64 {}
+
+impl FromParam for i128 {
+    fn from_param(value: &str) -> Option<Self> {
+        value.parse().ok()
+    }
+    fn type_name() -> &'static str {
+        "i128"
+    }
+}
+impl IntParam for i128 {}
+
+impl FromParam for isize {
+    fn from_param(value: &str) -> Option<Self> {
+        value.parse().ok()
+    }
+    fn type_name() -> &'static str {
+        "isize"
+    }
+}
+impl IntParam for isize {}
+
+impl FromParam for u8 {
+    fn from_param(value: &str) -> Option<Self> {
+        value.parse().ok()
+    }
+    fn type_name() -> &'static str {
+        "u8"
+    }
+}
+impl IntParam for u8 {}
+
+impl FromParam for u16 {
+    fn from_param(value: &str) -> Option<Self> {
+        value.parse().ok()
+    }
+    fn type_name() -> &'static str {
+        "u16"
+    }
+}
+impl IntParam for u16 {}
+
+impl FromParam for u32 {
+    fn from_param(value: &str) -> Option<Self> {
+        value.parse().ok()
+    }
+    fn type_name() -> &'static str {
+        "u32"
+    }
+}
+impl IntParam for u32 {}
+
+impl FromParam for u64 {
+    fn from_param(value: &str) -> Option<Self> {
+        value.parse().ok()
+    }
+    fn type_name() -> &'static str {
+        "u64"
+    }
+}
+impl IntParam for u64 {}
+
+impl FromParam for u128 {
+    fn from_param(value: &str) -> Option<Self> {
+        value.parse().ok()
+    }
+    fn type_name() -> &'static str {
+        "u128"
+    }
+}
+impl IntParam for u128 {}
+
+impl FromParam for usize {
+    fn from_param(value: &str) -> Option<Self> {
+        value.parse().ok()
+    }
+    fn type_name() -> &'static str {
+        "usize"
+    }
+}
+impl IntParam for usize {}
+
+impl FromParam for f32 {
+    fn from_param(value: &str) -> Option<Self> {
+        value.parse().ok()
+    }
+    fn type_name() -> &'static str {
+        "f32"
+    }
+}
+impl FloatParam for f32 {}
+
+impl FromParam for f64 {
+    fn from_param(value: &str) -> Option<Self> {
+        value.parse().ok()
+    }
+    fn type_name() -> &'static str {
+        "f64"
+    }
+}
+impl FloatParam for f64 {}
 
 impl FromParam for bool {
     fn from_param(value: &str) -> Option<Self> {
@@ -165,13 +288,32 @@ fn path_value<'a>(ctx: &Ctx<'a>, index: usize, name: &str) -> Result<Cow<'a, str
     })
 }
 
-macro_rules! path_extractors {
-    ($($fn_name:ident: $bound:ident),*) => {$(
-        #[doc(hidden)]
-        pub fn $fn_name<T: $bound>(ctx: &Ctx<'_>, index: usize, name: &str) -> Result<T, Rejection> {
-            parse::<T>("path parameter", name, &path_value(ctx, index, name)?)
-        }
-    )*};
+/// The path parameter at `index`, through `<name>`.
+#[doc(hidden)]
+pub fn path_any<T: FromParam>(ctx: &Ctx<'_>, index: usize, name: &str) -> Result<T, Rejection> {
+    parse::<T>("path parameter", name, &path_value(ctx, index, name)?)
 }
 
-path_extractors!(path_any: FromParam, path_int: IntParam, path_float: FloatParam, path_str: StrParam, path_path: PathParam);
+/// The path parameter at `index`, through `<int:name>`.
+#[doc(hidden)]
+pub fn path_int<T: IntParam>(ctx: &Ctx<'_>, index: usize, name: &str) -> Result<T, Rejection> {
+    parse::<T>("path parameter", name, &path_value(ctx, index, name)?)
+}
+
+/// The path parameter at `index`, through `<float:name>`.
+#[doc(hidden)]
+pub fn path_float<T: FloatParam>(ctx: &Ctx<'_>, index: usize, name: &str) -> Result<T, Rejection> {
+    parse::<T>("path parameter", name, &path_value(ctx, index, name)?)
+}
+
+/// The path parameter at `index`, through `<str:name>`.
+#[doc(hidden)]
+pub fn path_str<T: StrParam>(ctx: &Ctx<'_>, index: usize, name: &str) -> Result<T, Rejection> {
+    parse::<T>("path parameter", name, &path_value(ctx, index, name)?)
+}
+
+/// The path parameter at `index`, through `<path:name>`.
+#[doc(hidden)]
+pub fn path_path<T: PathParam>(ctx: &Ctx<'_>, index: usize, name: &str) -> Result<T, Rejection> {
+    parse::<T>("path parameter", name, &path_value(ctx, index, name)?)
+}
