@@ -180,7 +180,7 @@ pub fn open(
     body: &[u8],
 ) -> Result<Vec<u8>, OpenError> {
     let len = body.len();
-    if len < MIN_BODY_LEN || (len - IV_LEN - TAG_LEN) % 16 != 0 {
+    if len < MIN_BODY_LEN || !(len - IV_LEN - TAG_LEN).is_multiple_of(16) {
         return Err(OpenError);
     }
     let (authenticated, tag) = body.split_at(len - TAG_LEN);

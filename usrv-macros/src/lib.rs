@@ -13,7 +13,7 @@ use proc_macro::TokenStream;
 
 /// Turns a plain function into an HTTP endpoint registered with usrv.
 ///
-/// ```ignore
+/// ```text
 /// #[usrv::route("/hello/<name>")]
 /// fn hello(name: String) -> (u16, String) {
 ///     (200, format!("Hello, {name}!"))

@@ -41,7 +41,13 @@ fn round_trips(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("plain", |b| {
         b.to_async(&runtime).iter(|| async {
-            let reply = client.post("/echo").json(&body).unwrap().send().await.unwrap();
+            let reply = client
+                .post("/echo")
+                .json(&body)
+                .unwrap()
+                .send()
+                .await
+                .unwrap();
             assert_eq!(reply.status(), 200);
         })
     });

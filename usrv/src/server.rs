@@ -227,6 +227,7 @@ impl Server {
             if let Some((path, passphrase)) = key_file {
                 let key = usrv_crypto::keyfile::read(&path, &passphrase)
                     .map_err(|e| Error::Key(format!("{}: {e}", path.display())))?;
+                warn_if_readable_by_others(&path);
                 self.security.key = Some(key);
             }
         }
@@ -406,6 +407,26 @@ async fn until_closed(
         () = connection => {}
         _ = closing.wait_for(|closed| *closed) => {}
     }
+}
+
+/// A key file should be readable by its owner only (it is written 0600).
+fn warn_if_readable_by_others(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(metadata) = std::fs::metadata(path) {
+            let mode = metadata.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    target: "usrv",
+                    "key file {} has mode {mode:o}: others may read it (chmod 600)",
+                    path.display()
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// A tower layer failed: log it, answer 500.
