@@ -9,6 +9,7 @@
 #   bench/callgrind.sh                    # every route, N1=2000, N2=12000
 #   ROUTES="json" bench/callgrind.sh      # only /json
 #   PROFILE=usrv bench/callgrind.sh       # also usrv's cost per request, by function
+#   bench/callgrind.sh secure             # usrv plain / signed / sealed (bench/secure.sh)
 #
 # Environment: N1, N2, ROUTES (of plaintext json user), SERVERS (of hyper
 # axum usrv), SKIP_BUILD=1, PROFILE (a server name: write its instructions
@@ -16,6 +17,11 @@
 # callgrind_annotate of the N2 run without python3), OUT (default
 # bench/target/callgrind-<time>; the callgrind.out files stay there).
 set -euo pipefail
+
+if [ "${1:-}" = secure ]; then
+    exec "$(dirname "$0")/secure.sh" callgrind
+fi
+[ $# -eq 0 ] || { echo "usage: $0 [secure]" >&2; exit 2; }
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -3,6 +3,7 @@
 #
 #   bench/compare.sh              # throughput and latency (a few minutes)
 #   bench/compare.sh callgrind    # instructions per request (bench/callgrind.sh)
+#   bench/compare.sh secure       # usrv plain / signed / sealed (bench/secure.sh)
 #
 # Each server runs on one tokio worker (USRV_WORKERS=1) pinned to core
 # SERVER_CPU (0); wrk runs pinned to core CLIENT_CPU (1) with one thread and
@@ -24,11 +25,11 @@
 # (where the raw results go; default bench/target/compare-<time>).
 set -euo pipefail
 
-if [ "${1:-}" = callgrind ]; then
-    shift
-    exec "$(dirname "$0")/callgrind.sh" "$@"
-fi
-[ $# -eq 0 ] || { echo "usage: $0 [callgrind]" >&2; exit 2; }
+case "${1:-}" in
+callgrind) shift; exec "$(dirname "$0")/callgrind.sh" "$@" ;;
+secure) shift; exec "$(dirname "$0")/secure.sh" "$@" ;;
+esac
+[ $# -eq 0 ] || { echo "usage: $0 [callgrind | secure [callgrind]]" >&2; exit 2; }
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
