@@ -20,7 +20,9 @@ use crate::extract::Ctx;
 use crate::response::{IntoResponse, Response};
 use crate::route::{Reply, Route};
 use crate::router::{Found, Params, Router};
-use crate::secure::{is_sealed, read_ephemeral, Security, SecurityConfig, Verified};
+use crate::secure::{
+    is_sealed, mentions_protocol, read_ephemeral, Security, SecurityConfig, Verified,
+};
 use crate::{Error, Rejection};
 
 /// The default body limit: 1 MiB.
@@ -138,7 +140,38 @@ impl App {
             Found::NotFound => return self.not_found(parts),
         };
 
-        // Cheap checks first: identity headers, nonce window, route needs.
+        // Most requests carry none of the protocol's headers: one pass over
+        // the names decides, and the secure path stays out of this future.
+        if mentions_protocol(&parts.headers) {
+            return Box::pin(self.respond_secure(route, parts, &params, body)).await;
+        }
+        if route.signed {
+            return Rejection::unauthorized("this route needs a signed request").into_response();
+        }
+        if !route.uses_body {
+            return call(route, parts, &params, &Bytes::new(), None)
+                .finish()
+                .await;
+        }
+        match read_body(body, &parts.headers, inner.body_limit, inner.body_timeout).await {
+            Ok(body) => call(route, parts, &params, &body, None).finish().await,
+            Err(rejection) => rejection.into_response(),
+        }
+    }
+
+    /// The checks of PROTOCOL.md, in its order, cheap ones first.
+    async fn respond_secure<B>(
+        &self,
+        route: &'static Route,
+        parts: &http::request::Parts,
+        params: &Params<'_>,
+        body: B,
+    ) -> Response
+    where
+        B: HttpBody,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let inner = &*self.inner;
         let security = &inner.security;
         let head = match security.read_head(&parts.headers) {
             Ok(head) => head,
@@ -171,14 +204,14 @@ impl App {
         };
 
         let Some(head) = head else {
-            return call(route, parts, &params, &body, None).await;
+            return call(route, parts, params, &body, None).finish().await;
         };
         let verified = match security.verify(head, parts, ephemeral.as_ref(), &body) {
             Ok(verified) => verified,
             Err(rejection) => return rejection.into_response(),
         };
         let mut response = self
-            .call_verified(route, parts, &params, body, ephemeral, &verified)
+            .call_verified(route, parts, params, body, ephemeral, &verified)
             .await;
         let seal = verified.seal_reply || route.encrypted;
         security.sign_reply(&verified, seal, &mut response);
@@ -208,7 +241,9 @@ impl App {
             }
             None => body,
         };
-        call(route, parts, params, &body, Some(verified.sender)).await
+        call(route, parts, params, &body, Some(verified.sender))
+            .finish()
+            .await
     }
 
     fn not_found(&self, parts: &http::request::Parts) -> Response {
@@ -224,14 +259,16 @@ impl App {
     }
 }
 
-/// Extracts the arguments and runs the handler; a panic answers 500.
-async fn call(
+/// Extracts the arguments and runs the handler; a panic answers 500. An
+/// async handler's future is returned unpolled, so that nothing borrowed
+/// from the request is held across its `.await`.
+fn call(
     route: &'static Route,
     parts: &http::request::Parts,
     params: &Params<'_>,
     body: &Bytes,
     identity: Option<usrv_crypto::PublicKey>,
-) -> Response {
+) -> Answer {
     let ctx = Ctx {
         parts,
         params: params.as_slice(),
@@ -240,10 +277,25 @@ async fn call(
         identity,
     };
     match std::panic::catch_unwind(AssertUnwindSafe(|| (route.call)(&ctx))) {
-        Ok(Ok(Reply::Ready(response))) => response,
-        Ok(Ok(Reply::Pending(future))) => CatchPanic(future).await,
-        Ok(Err(rejection)) => rejection.into_response(),
-        Err(panic) => panic_response(panic_text(&panic)),
+        Ok(Ok(Reply::Ready(response))) => Answer::Now(response),
+        Ok(Ok(Reply::Pending(future))) => Answer::Later(CatchPanic(future)),
+        Ok(Err(rejection)) => Answer::Now(rejection.into_response()),
+        Err(panic) => Answer::Now(panic_response(panic_text(&panic))),
+    }
+}
+
+/// A handler's response, now or once its future completes.
+enum Answer {
+    Now(Response),
+    Later(CatchPanic),
+}
+
+impl Answer {
+    async fn finish(self) -> Response {
+        match self {
+            Answer::Now(response) => response,
+            Answer::Later(future) => future.await,
+        }
     }
 }
 

@@ -123,7 +123,7 @@ impl Node {
         if path.is_empty() {
             return self.endpoint.as_ref();
         }
-        let (segment, rest) = match path.find('/') {
+        let (segment, rest) = match path.bytes().position(|b| b == b'/') {
             Some(slash) => (&path[..slash], &path[slash + 1..]),
             None => (path, ""),
         };

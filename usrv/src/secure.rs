@@ -298,6 +298,17 @@ impl Security {
     }
 }
 
+/// Whether a request carries any header the protocol reads (its identity
+/// headers, or a content coding): one pass over the names.
+pub(crate) fn mentions_protocol(headers: &HeaderMap) -> bool {
+    headers.keys().any(|name| {
+        name == SENDER_PUBLIC_KEY
+            || name == SENDER_SIGNATURE
+            || name == NONCE
+            || name == CONTENT_ENCODING
+    })
+}
+
 /// Whether a body is an envelope: `Content-Encoding: usrv-v1`.
 pub(crate) fn is_sealed(headers: &HeaderMap) -> bool {
     headers

@@ -344,10 +344,12 @@ impl Bound {
         let layered = settings.wrap.as_ref().map(|wrap| wrap(app.clone()));
         let graceful = GracefulShutdown::new();
         // Past the grace period (or if `run` is dropped), the connections
-        // still open are closed: none outlives the server.
-        let (close, closing) = tokio::sync::watch::channel(false);
+        // still open are aborted with the set: none outlives the server.
+        let mut connections = tokio::task::JoinSet::new();
         loop {
             tokio::select! {
+                // Reap finished connections so that the set stays small.
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
                 accepted = listener.accept() => match accepted {
                     Ok((stream, _peer)) => {
                         let _ = stream.set_nodelay(true);
@@ -359,7 +361,7 @@ impl Bound {
                                     let app = app.clone();
                                     async move { Ok::<_, Infallible>(app.handle(request).await) }
                                 });
-                                tokio::spawn(until_closed(serve_connection(stream, service, timeout, watcher), closing.clone()));
+                                connections.spawn(serve_connection(stream, service, timeout, watcher));
                             }
                             Some(layered) => {
                                 let layered = layered.clone();
@@ -372,7 +374,7 @@ impl Bound {
                                         })
                                     }
                                 });
-                                tokio::spawn(until_closed(serve_connection(stream, service, timeout, watcher), closing.clone()));
+                                connections.spawn(serve_connection(stream, service, timeout, watcher));
                             }
                         }
                     }
@@ -393,19 +395,8 @@ impl Bound {
                 tracing::warn!(target: "usrv", "grace period over: closing the remaining connections");
             }
         }
-        let _ = close.send(true);
+        connections.shutdown().await;
         Ok(())
-    }
-}
-
-/// Runs a connection until it ends or the server closes it.
-async fn until_closed(
-    connection: impl Future<Output = ()>,
-    mut closing: tokio::sync::watch::Receiver<bool>,
-) {
-    tokio::select! {
-        () = connection => {}
-        _ = closing.wait_for(|closed| *closed) => {}
     }
 }
 
