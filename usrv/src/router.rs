@@ -6,6 +6,9 @@
 //! route. Parameters are recorded as slices of the request path: a lookup
 //! allocates nothing.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
 use http::{HeaderValue, Method};
 
 use crate::route::{Converter, MethodSet, Route, Segment};
@@ -109,16 +112,55 @@ impl Endpoint {
     }
 }
 
+/// Above this many literal children, a node finds them through a hash
+/// index, so that lookup cost does not grow with the number of routes.
+const INDEXED: usize = 8;
+
+/// FNV-1a: a fast hash for short path segments. The keys are the
+/// application's own literals, so hash flooding is not a concern.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
 #[derive(Default)]
 struct Node {
-    /// Literal children, sorted by segment for binary search.
+    /// Literal children, sorted by segment.
     literals: Vec<(Box<str>, Node)>,
+    /// Segment → position in `literals`, once there are many.
+    index: Option<HashMap<Box<str>, usize, BuildHasherDefault<Fnv>>>,
     param: Option<Box<Node>>,
     rest: Option<Endpoint>,
     endpoint: Option<Endpoint>,
 }
 
 impl Node {
+    fn literal(&self, segment: &str) -> Option<&Node> {
+        let index = match &self.index {
+            Some(index) => *index.get(segment)?,
+            None => self
+                .literals
+                .iter()
+                .position(|(literal, _)| **literal == *segment)?,
+        };
+        Some(&self.literals[index].1)
+    }
+
     fn find<'n, 'p>(&'n self, path: &'p str, params: &mut Params<'p>) -> Option<&'n Endpoint> {
         if path.is_empty() {
             return self.endpoint.as_ref();
@@ -127,11 +169,8 @@ impl Node {
             Some(slash) => (&path[..slash], &path[slash + 1..]),
             None => (path, ""),
         };
-        if let Ok(index) = self
-            .literals
-            .binary_search_by(|(literal, _)| (**literal).cmp(segment))
-        {
-            if let Some(found) = self.literals[index].1.find(rest, params) {
+        if let Some(child) = self.literal(segment) {
+            if let Some(found) = child.find(rest, params) {
                 return Some(found);
             }
         }
@@ -207,6 +246,11 @@ impl Router {
                         Ok(index) => index,
                         Err(index) => {
                             node.literals.insert(index, (text.into(), Node::default()));
+                            if node.literals.len() > INDEXED {
+                                let positions = node.literals.iter().enumerate();
+                                node.index =
+                                    Some(positions.map(|(i, (l, _))| (l.clone(), i)).collect());
+                            }
                             index
                         }
                     };
