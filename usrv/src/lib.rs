@@ -54,6 +54,7 @@
 mod app;
 mod error;
 mod extract;
+mod guard;
 mod rejection;
 mod response;
 mod route;

@@ -5,6 +5,7 @@ use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,6 +21,7 @@ use tower::{Layer, Service, ServiceExt};
 use usrv_crypto::{PublicKey, ReplayStore, SecretKey};
 
 use crate::app::{App, DEFAULT_BODY_LIMIT};
+use crate::guard::{watchdog, GuardedIo, HeadGuard};
 use crate::response::IntoResponse;
 use crate::secure::SecurityConfig;
 use crate::{Error, Rejection};
@@ -361,7 +363,9 @@ impl Bound {
                                     let app = app.clone();
                                     async move { Ok::<_, Infallible>(app.handle(request).await) }
                                 });
-                                connections.spawn(serve_connection(stream, service, timeout, watcher));
+                                let guard = HeadGuard::new();
+                                let connection = connections.spawn(serve_connection(stream, service, guard.clone(), timeout, watcher));
+                                connections.spawn(watchdog(guard, timeout, connection));
                             }
                             Some(layered) => {
                                 let layered = layered.clone();
@@ -374,7 +378,9 @@ impl Bound {
                                         })
                                     }
                                 });
-                                connections.spawn(serve_connection(stream, service, timeout, watcher));
+                                let guard = HeadGuard::new();
+                                let connection = connections.spawn(serve_connection(stream, service, guard.clone(), timeout, watcher));
+                                connections.spawn(watchdog(guard, timeout, connection));
                             }
                         }
                     }
@@ -455,10 +461,12 @@ async fn termination() {
 /// The first bytes of an HTTP/2 connection.
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
-/// Serves one connection as HTTP/2 (prior knowledge) or HTTP/1.1.
+/// Serves one connection as HTTP/2 (prior knowledge) or HTTP/1.1; the
+/// HTTP/1 requests report to the connection's slowloris guard.
 async fn serve_connection<S, B>(
     stream: TcpStream,
     service: S,
+    guard: Arc<HeadGuard>,
     header_timeout: Duration,
     watcher: Watcher,
 ) where
@@ -478,8 +486,10 @@ async fn serve_connection<S, B>(
         // Closed, failed, or silent past the timeout: drop the connection.
         _ => return,
     };
-    let io = TokioIo::new(stream);
     let result = if is_h2 {
+        // Idle HTTP/2 connections are normal; pings detect dead peers.
+        guard.busy();
+        let io = TokioIo::new(stream);
         let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
         builder
             .timer(TokioTimer::new())
@@ -488,11 +498,22 @@ async fn serve_connection<S, B>(
             .max_concurrent_streams(256);
         watcher.watch(builder.serve_connection(io, service)).await
     } else {
+        let io = TokioIo::new(GuardedIo {
+            io: stream,
+            guard: guard.clone(),
+        });
+        let service = service_fn(move |request: http::Request<Incoming>| {
+            guard.busy();
+            let response = service.call(request);
+            let guard = guard.clone();
+            async move {
+                let response = response.await;
+                guard.idle();
+                response
+            }
+        });
         let mut builder = hyper::server::conn::http1::Builder::new();
-        builder
-            .timer(TokioTimer::new())
-            .header_read_timeout(header_timeout)
-            .keep_alive(true);
+        builder.keep_alive(true);
         watcher.watch(builder.serve_connection(io, service)).await
     };
     if let Err(error) = result {
