@@ -148,13 +148,31 @@ impl App {
         if route.signed {
             return Rejection::unauthorized("this route needs a signed request").into_response();
         }
-        if !route.uses_body {
-            return call(route, parts, &params, &Bytes::new(), None)
-                .finish()
-                .await;
+        if route.uses_body {
+            // Boxed, so that its state stays out of the common future.
+            return Box::pin(self.respond_with_body(route, parts, &params, body)).await;
         }
+        match call(route, parts, &params, &Bytes::new(), None) {
+            Answer::Now(response) => response,
+            Answer::Later(future) => future.await,
+        }
+    }
+
+    /// A plain request to a route that reads the body.
+    async fn respond_with_body<B>(
+        &self,
+        route: &'static Route,
+        parts: &http::request::Parts,
+        params: &Params<'_>,
+        body: B,
+    ) -> Response
+    where
+        B: HttpBody,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let inner = &*self.inner;
         match read_body(body, &parts.headers, inner.body_limit, inner.body_timeout).await {
-            Ok(body) => call(route, parts, &params, &body, None).finish().await,
+            Ok(body) => call(route, parts, params, &body, None).finish().await,
             Err(rejection) => rejection.into_response(),
         }
     }
