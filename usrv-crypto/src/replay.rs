@@ -74,17 +74,24 @@ pub trait ReplayStore: Send + Sync + 'static {
     ) -> Result<(), ReplayError>;
 }
 
-impl<T: ReplayStore> ReplayStore for Arc<T> {
-    fn insert(
-        &self,
-        key: &PublicKey,
-        nonce: &Nonce,
-        now_ms: u64,
-        expires_at_ms: u64,
-    ) -> Result<(), ReplayError> {
-        (**self).insert(key, nonce, now_ms, expires_at_ms)
-    }
+/// Stores shared between servers of one process, or chosen at run time.
+macro_rules! forward_store {
+    ($($pointer:ident),*) => {$(
+        impl<T: ReplayStore + ?Sized> ReplayStore for $pointer<T> {
+            fn insert(
+                &self,
+                key: &PublicKey,
+                nonce: &Nonce,
+                now_ms: u64,
+                expires_at_ms: u64,
+            ) -> Result<(), ReplayError> {
+                (**self).insert(key, nonce, now_ms, expires_at_ms)
+            }
+        }
+    )*};
 }
+
+forward_store!(Arc, Box);
 
 /// A stored pair, fixed size. Nonces that differ only in the case of their
 /// hex digits or in leading zeros of their time count as the same nonce

@@ -76,27 +76,11 @@ impl FromRequest for Option<Identity> {
     }
 }
 
-/// A replay store chosen at run time (memory by default; a shared store for
-/// several instances).
-struct DynStore(Box<dyn ReplayStore>);
-
-impl ReplayStore for DynStore {
-    fn insert(
-        &self,
-        key: &PublicKey,
-        nonce: &Nonce,
-        now_ms: u64,
-        expires_at_ms: u64,
-    ) -> Result<(), ReplayError> {
-        self.0.insert(key, nonce, now_ms, expires_at_ms)
-    }
-}
-
 /// The server's identity and the protocol state shared by all requests.
 pub(crate) struct Security {
     key: SecretKey,
     public: PublicKey,
-    replay: ReplayGuard<DynStore>,
+    replay: ReplayGuard<Box<dyn ReplayStore>>,
     allowed: Option<HashSet<PublicKey>>,
     puk: Option<Bytes>,
 }
@@ -150,7 +134,7 @@ impl Security {
         Security {
             key,
             public,
-            replay: ReplayGuard::with_store(config.window, DynStore(store)),
+            replay: ReplayGuard::with_store(config.window, store),
             allowed: config.allowed.map(|keys| keys.into_iter().collect()),
             puk,
         }
