@@ -53,7 +53,7 @@ impl Kwargs {
 impl FromRequest for Kwargs {
     const USES_BODY: bool = true;
 
-    fn from_request(ctx: &Ctx<'_>, name: &'static str) -> Result<Self, Rejection> {
+    fn from_request(ctx: &Ctx<'_>, _name: &'static str) -> Result<Self, Rejection> {
         let mut unexpected = Vec::new();
         for (raw_key, raw_value) in pairs(ctx.query()) {
             let key = percent_decode(raw_key, true).map_err(|()| {
@@ -65,7 +65,6 @@ impl FromRequest for Kwargs {
             let value = decode_value(&key, raw_value)?;
             unexpected.push((key.into_owned(), value.into_owned()));
         }
-        let _ = name;
         let json_body = ctx
             .headers()
             .get(CONTENT_TYPE)
