@@ -637,21 +637,43 @@ async fn envelopes_that_do_not_open_share_one_400() {
 async fn malformed_ephemeral_keys_are_400_like_any_envelope_failure() {
     let server = Server::start().await;
     let client = key();
-    for bad in [off_curve_key_hex(), "12".into(), "zz".repeat(32)] {
-        let mut wire = Wire::new("POST", "/vault").json("{}").seal(&server.key);
-        wire.ephemeral = Some(bad.clone());
-        let wire = wire.sign(&client);
-        let raw = server.send(&wire).await;
-        assert_eq!(raw.status, 400, "ephemeral {bad:?}: {raw:?}");
-        let reason = error_reason(&raw.body, 400, "");
-        assert_eq!(reason, "the sealed body cannot be opened", "{bad:?}");
-    }
-    // Sealed, without the key.
+    // Off the curve: the signature covers its text, then the envelope fails.
+    let mut wire = Wire::new("POST", "/vault").json("{}").seal(&server.key);
+    wire.ephemeral = Some(off_curve_key_hex());
+    let raw = server.send(&wire.sign(&client)).await;
+    assert_eq!(raw.status, 400, "{raw:?}");
+    // Verified, so the reply is signed and sealed to the sender.
+    let reason = error_reason(&raw.plain(&client), 400, "");
+    assert_eq!(reason, "the sealed body cannot be opened");
+    // Sealed, without the key: the same.
     let mut wire = Wire::new("POST", "/vault").json("{}").seal(&server.key);
     wire.ephemeral = None;
     let raw = server.send(&wire.sign(&client)).await;
     assert_eq!(raw.status, 400, "{raw:?}");
-    error_reason(&raw.body, 400, "the sealed body cannot be opened");
+    error_reason(&raw.plain(&client), 400, "the sealed body cannot be opened");
+    // Not hex at all: no signature can cover it (the base has hex(E_x)).
+    for bad in ["12".to_owned(), "zz".repeat(32)] {
+        let mut wire = Wire::new("POST", "/vault").json("{}").seal(&server.key);
+        wire.ephemeral = Some(bad.clone());
+        let raw = server.send(&wire.sign(&client)).await;
+        assert_eq!(raw.status, 401, "ephemeral {bad:?}: {raw:?}");
+        error_reason(&raw.body, 401, "signature");
+    }
+    server.assert_alive().await;
+}
+
+/// PROTOCOL.md's order: the signature (step 4) before the envelope (step 6),
+/// even when the envelope's key is unusable.
+#[tokio::test]
+async fn a_bad_signature_beats_an_unusable_ephemeral_key() {
+    let server = Server::start().await;
+    let mut wire = Wire::new("POST", "/vault").json("{}").seal(&server.key);
+    wire.ephemeral = Some(off_curve_key_hex());
+    let mut wire = wire.sign(&key());
+    wire.signature = Some("00".repeat(64));
+    let raw = server.send(&wire).await;
+    assert_eq!(raw.status, 401, "{raw:?}");
+    error_reason(&raw.body, 401, "signature");
     server.assert_alive().await;
 }
 

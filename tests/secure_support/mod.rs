@@ -203,15 +203,21 @@ impl Wire {
     /// The digest of PROTOCOL.md's request base over the fields as sent.
     pub fn digest(&self) -> [u8; 32] {
         let ephemeral = self.ephemeral.as_deref().and_then(|e| e.parse().ok());
-        RequestBase {
+        let base = RequestBase {
             method: &self.method,
             target: &self.target,
             content_type: self.content_type.as_deref().unwrap_or(""),
             nonce: self.nonce.as_deref().unwrap_or(""),
             ephemeral: ephemeral.as_ref(),
             body: &self.body,
+        };
+        // A key off the curve is signed as the hex text it is sent as.
+        match (&self.ephemeral, ephemeral) {
+            (Some(text), None) => base
+                .digest_with_ephemeral_hex(text)
+                .unwrap_or_else(|| base.digest()),
+            _ => base.digest(),
         }
-        .digest()
     }
 
     /// The request bytes (HTTP/1.1, `Connection: close`).

@@ -122,6 +122,28 @@ impl RequestBase<'_> {
         self.with_parts(digest_of)
     }
 
+    /// `SHA256(base)` with the ephemeral line taken from the received
+    /// `Ephemeral-Public-Key` text (64 hex digits, either case) instead of
+    /// `self.ephemeral`: a server can check the signature of a sealed
+    /// request whose ephemeral key is not on the curve, and then refuse the
+    /// envelope like any other that does not open. `None` unless 64 hex digits.
+    #[must_use]
+    pub fn digest_with_ephemeral_hex(&self, ephemeral_hex: &str) -> Option<[u8; 32]> {
+        let mut x = [0u8; 32];
+        hex::decode_to(ephemeral_hex.as_bytes(), &mut x).ok()?;
+        let ephemeral: [u8; 64] = hex::encode_array(&x);
+        let body = body_hash_hex(self.body);
+        Some(digest_of(&[
+            REQUEST_TAG.as_bytes(),
+            self.method.as_bytes(),
+            self.target.as_bytes(),
+            self.content_type.as_bytes(),
+            self.nonce.as_bytes(),
+            &ephemeral,
+            &body,
+        ]))
+    }
+
     /// Signs the base with fresh auxiliary randomness.
     #[must_use]
     pub fn sign(&self, key: &SecretKey) -> Signature {
@@ -197,6 +219,27 @@ impl ResponseBase<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ephemeral_text_digests_as_its_key() {
+        let key = SecretKey::generate().public_key();
+        let base = RequestBase {
+            method: "POST",
+            target: "/vault",
+            content_type: "application/json",
+            nonce: "1732550400123.9f86d081884c7d65",
+            ephemeral: Some(&key),
+            body: b"sealed",
+        };
+        let text = key.to_string();
+        assert_eq!(base.digest_with_ephemeral_hex(&text), Some(base.digest()));
+        assert_eq!(
+            base.digest_with_ephemeral_hex(&text.to_uppercase()),
+            Some(base.digest())
+        );
+        assert_eq!(base.digest_with_ephemeral_hex("12"), None);
+        assert_eq!(base.digest_with_ephemeral_hex(&"zz".repeat(32)), None);
+    }
 
     #[test]
     fn status_is_three_digits_at_least() {

@@ -21,7 +21,7 @@ use crate::response::{IntoResponse, Response};
 use crate::route::{Reply, Route};
 use crate::router::{Found, Params, Router};
 use crate::secure::{
-    is_sealed, mentions_protocol, read_ephemeral, Security, SecurityConfig, Verified,
+    is_sealed, mentions_protocol, read_ephemeral, Envelope, Security, SecurityConfig, Verified,
 };
 use crate::{Error, Rejection};
 
@@ -207,10 +207,7 @@ impl App {
                 .into_response();
             }
         }
-        let ephemeral = match read_ephemeral(&parts.headers) {
-            Ok(ephemeral) => ephemeral,
-            Err(rejection) => return rejection.into_response(),
-        };
+        let envelope = read_ephemeral(&parts.headers);
 
         let body = if route.uses_body || head.is_some() {
             match read_body(body, &parts.headers, inner.body_limit, inner.body_timeout).await {
@@ -224,12 +221,12 @@ impl App {
         let Some(head) = head else {
             return call(route, parts, params, &body, None).finish().await;
         };
-        let verified = match security.verify(head, parts, ephemeral.as_ref(), &body) {
+        let verified = match security.verify(head, parts, envelope.as_ref(), &body) {
             Ok(verified) => verified,
             Err(rejection) => return rejection.into_response(),
         };
         let mut response = self
-            .call_verified(route, parts, params, body, ephemeral, &verified)
+            .call_verified(route, parts, params, body, envelope.as_ref(), &verified)
             .await;
         let seal = verified.seal_reply || route.encrypted;
         security.sign_reply(&verified, seal, &mut response);
@@ -243,11 +240,11 @@ impl App {
         parts: &http::request::Parts,
         params: &Params<'_>,
         body: Bytes,
-        ephemeral: Option<usrv_crypto::PublicKey>,
+        envelope: Option<&Envelope<'_>>,
         verified: &Verified,
     ) -> Response {
-        let body = match &ephemeral {
-            Some(ephemeral) => match self.inner.security.open(ephemeral, &body) {
+        let body = match envelope {
+            Some(envelope) => match self.inner.security.open(envelope, &body) {
                 Ok(plain) => plain,
                 Err(rejection) => return rejection.into_response(),
             },

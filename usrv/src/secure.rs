@@ -199,7 +199,7 @@ impl Security {
         &self,
         head: SignedHead,
         parts: &http::request::Parts,
-        ephemeral: Option<&PublicKey>,
+        envelope: Option<&Envelope<'_>>,
         body: &[u8],
     ) -> Result<Verified, Rejection> {
         let target = parts
@@ -212,12 +212,21 @@ impl Security {
             target,
             content_type: header_str(&parts.headers, &CONTENT_TYPE),
             nonce: head.nonce.as_str(),
-            ephemeral,
+            ephemeral: envelope.and_then(|e| e.key.as_ref()),
             body,
         };
+        let invalid = || Rejection::unauthorized("invalid request signature");
+        let digest = match envelope {
+            // A key off the curve: its text is still what was signed.
+            Some(Envelope {
+                text: Some(text),
+                key: None,
+            }) => base.digest_with_ephemeral_hex(text).ok_or_else(invalid)?,
+            _ => base.digest(),
+        };
         head.sender
-            .verify_digest(&base.digest(), &head.signature)
-            .map_err(|_| Rejection::unauthorized("invalid request signature"))?;
+            .verify_digest(&digest, &head.signature)
+            .map_err(|_| invalid())?;
         if let Some(allowed) = &self.allowed {
             if !allowed.contains(&head.sender) {
                 return Err(Rejection::forbidden(
@@ -241,13 +250,15 @@ impl Security {
         Ok(Verified {
             sender: head.sender,
             nonce: head.nonce,
-            seal_reply: accepts_sealed || ephemeral.is_some(),
+            seal_reply: accepts_sealed || envelope.is_some(),
         })
     }
 
-    /// Step 6: opens a sealed body. Every failure is the same 400.
-    pub fn open(&self, ephemeral: &PublicKey, body: &[u8]) -> Result<Bytes, Rejection> {
-        usrv_crypto::open(&self.key, ephemeral, body)
+    /// Step 6: opens a sealed body. Every failure, an unusable key
+    /// included, is the same 400.
+    pub fn open(&self, envelope: &Envelope<'_>, body: &[u8]) -> Result<Bytes, Rejection> {
+        let key = envelope.key.as_ref().ok_or_else(cannot_open)?;
+        usrv_crypto::open(&self.key, key, body)
             .map(Bytes::from)
             .map_err(|_| cannot_open())
     }
@@ -300,19 +311,26 @@ pub(crate) fn is_sealed(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(USRV_V1.as_bytes()))
 }
 
-/// The ephemeral key of a sealed body (`None` for a plain body). A missing
-/// or unusable key is the same error as any other envelope that does not
-/// open: every envelope failure looks alike (PROTOCOL.md, "Envelope").
-pub(crate) fn read_ephemeral(headers: &HeaderMap) -> Result<Option<PublicKey>, Rejection> {
+/// The `Ephemeral-Public-Key` of a sealed body, as received.
+pub(crate) struct Envelope<'h> {
+    /// The header text, if any: what the signature covers.
+    text: Option<&'h str>,
+    /// The key, when the text is one on the curve.
+    key: Option<PublicKey>,
+}
+
+/// The ephemeral key of a sealed body (`None` for a plain body). It is not
+/// judged here: the signature covers its text first (PROTOCOL.md's order),
+/// and an unusable key is then one more envelope that does not open.
+pub(crate) fn read_ephemeral(headers: &HeaderMap) -> Option<Envelope<'_>> {
     if !is_sealed(headers) {
-        return Ok(None);
+        return None;
     }
-    headers
+    let text = headers
         .get(EPHEMERAL_PUBLIC_KEY)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<PublicKey>().ok())
-        .map(Some)
-        .ok_or_else(cannot_open)
+        .map(|v| v.to_str().unwrap_or(""));
+    let key = text.and_then(|t| t.parse::<PublicKey>().ok());
+    Some(Envelope { text, key })
 }
 
 /// The one reason for every envelope failure.
