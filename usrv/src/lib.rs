@@ -34,7 +34,7 @@
 //! ([`FromParam`]). Any other argument implements [`FromRequest`]: plain
 //! values (`String`, numbers, `bool`, `Option<T>`, `Vec<T>`) come from the
 //! query parameter of the same name; [`Json<T>`], [`Form<T>`], [`Multipart`],
-//! [`Bytes`](bytes::Bytes), `HeaderMap`, `Method`, `Uri`, [`Identity`],
+//! [`Bytes`], `HeaderMap`, `Method`, `Uri`, [`Identity`],
 //! [`Kwargs`] and [`Request`] come from the request. A value from the path is
 //! never overridden by the query string.
 //!
