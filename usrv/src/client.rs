@@ -35,7 +35,9 @@ use serde::Serialize;
 use usrv_crypto::envelope::CONTENT_ENCODING as USRV_V1;
 use usrv_crypto::{Nonce, PublicKey, RequestBase, ResponseBase, SecretKey, Signature};
 
-use crate::secure::{EPHEMERAL_PUBLIC_KEY, NONCE, SENDER_PUBLIC_KEY, SENDER_SIGNATURE};
+use crate::secure::{
+    header_str, header_value, EPHEMERAL_PUBLIC_KEY, NONCE, SENDER_PUBLIC_KEY, SENDER_SIGNATURE,
+};
 
 /// Why a call failed.
 #[derive(Debug)]
@@ -594,17 +596,6 @@ impl Reply {
         }
         Ok(())
     }
-}
-
-fn header_value(value: &impl fmt::Display) -> HeaderValue {
-    HeaderValue::try_from(value.to_string()).expect("hex and nonces are valid header values")
-}
-
-fn header_str<'h>(headers: &'h HeaderMap, name: &HeaderName) -> &'h str {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {

@@ -273,10 +273,7 @@ impl Security {
             *response.body_mut() = Body::from(sealed.body);
             let headers = response.headers_mut();
             headers.insert(CONTENT_ENCODING, HeaderValue::from_static(USRV_V1));
-            headers.insert(
-                EPHEMERAL_PUBLIC_KEY,
-                hex_value(&sealed.ephemeral.to_string()),
-            );
+            headers.insert(EPHEMERAL_PUBLIC_KEY, header_value(&sealed.ephemeral));
         }
         let digest = ResponseBase {
             status: response.status().as_u16(),
@@ -288,8 +285,8 @@ impl Security {
         .digest();
         let signature = self.key.sign_digest(&digest);
         let headers = response.headers_mut();
-        headers.insert(SENDER_PUBLIC_KEY, hex_value(&self.public.to_string()));
-        headers.insert(SENDER_SIGNATURE, hex_value(&signature.to_string()));
+        headers.insert(SENDER_PUBLIC_KEY, header_value(&self.public));
+        headers.insert(SENDER_SIGNATURE, header_value(&signature));
     }
 }
 
@@ -345,15 +342,18 @@ fn header_text<'h>(value: Option<&'h HeaderValue>, name: &str) -> Result<&'h str
         .map_err(|_| Rejection::bad_request(format!("malformed `{name}` header")))
 }
 
-fn header_str<'h>(headers: &'h HeaderMap, name: &HeaderName) -> &'h str {
+/// A header's text, or `""` when absent or not visible ASCII (as the
+/// signature bases want it).
+pub(crate) fn header_str<'h>(headers: &'h HeaderMap, name: &HeaderName) -> &'h str {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
 }
 
-fn hex_value(hex: &str) -> HeaderValue {
-    HeaderValue::from_str(hex).expect("hex is a valid header value")
+/// A protocol value (hex of a key or signature, a nonce) as a header value.
+pub(crate) fn header_value(value: &impl std::fmt::Display) -> HeaderValue {
+    HeaderValue::try_from(value.to_string()).expect("hex and nonces are valid header values")
 }
 
 fn replay_rejection(error: ReplayError) -> Rejection {
