@@ -363,9 +363,7 @@ impl Bound {
                                     let app = app.clone();
                                     async move { Ok::<_, Infallible>(app.handle(request).await) }
                                 });
-                                let guard = HeadGuard::new();
-                                let connection = connections.spawn(serve_connection(stream, service, guard.clone(), timeout, watcher));
-                                connections.spawn(watchdog(guard, timeout, connection));
+                                spawn_connection(&mut connections, stream, service, timeout, watcher);
                             }
                             Some(layered) => {
                                 let layered = layered.clone();
@@ -378,9 +376,7 @@ impl Bound {
                                         })
                                     }
                                 });
-                                let guard = HeadGuard::new();
-                                let connection = connections.spawn(serve_connection(stream, service, guard.clone(), timeout, watcher));
-                                connections.spawn(watchdog(guard, timeout, connection));
+                                spawn_connection(&mut connections, stream, service, timeout, watcher);
                             }
                         }
                     }
@@ -460,6 +456,31 @@ async fn termination() {
 
 /// The first bytes of an HTTP/2 connection.
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Spawns a connection's task and the watchdog of its slowloris guard.
+fn spawn_connection<S, B>(
+    connections: &mut tokio::task::JoinSet<()>,
+    stream: TcpStream,
+    service: S,
+    header_timeout: Duration,
+    watcher: Watcher,
+) where
+    S: hyper::service::Service<
+            http::Request<Incoming>,
+            Response = http::Response<B>,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let guard = HeadGuard::new();
+    let connection = serve_connection(stream, service, guard.clone(), header_timeout, watcher);
+    let connection = connections.spawn(connection);
+    connections.spawn(watchdog(guard, header_timeout, connection));
+}
 
 /// Serves one connection as HTTP/2 (prior knowledge) or HTTP/1.1; the
 /// HTTP/1 requests report to the connection's slowloris guard.
