@@ -3,7 +3,8 @@
 //! reply. The cheap checks run first, so garbage costs no signature
 //! verification; a nonce is recorded only once its signature verified.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -83,6 +84,36 @@ pub(crate) struct Security {
     replay: ReplayGuard<Box<dyn ReplayStore>>,
     allowed: Option<HashSet<PublicKey>>,
     puk: Option<Bytes>,
+    senders: SenderKeys,
+}
+
+/// Recently seen sender keys by their header text: parsing a key
+/// decompresses a curve point (about 10 µs), and clients come back.
+#[derive(Default)]
+struct SenderKeys(Mutex<HashMap<Box<str>, PublicKey>>);
+
+impl SenderKeys {
+    /// At most this many keys; the cache starts over when full.
+    const CAPACITY: usize = 4096;
+
+    fn parse(&self, text: &str) -> Option<PublicKey> {
+        let lock = || {
+            self.0
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if let Some(key) = lock().get(text) {
+            return Some(*key);
+        }
+        // Parsed outside the lock: a miss costs the others nothing.
+        let key = text.parse::<PublicKey>().ok()?;
+        let mut keys = lock();
+        if keys.len() >= Self::CAPACITY {
+            keys.clear();
+        }
+        keys.insert(text.into(), key);
+        Some(key)
+    }
 }
 
 /// The protocol settings of a server.
@@ -137,6 +168,7 @@ impl Security {
             replay: ReplayGuard::with_store(config.window, store),
             allowed: config.allowed.map(|keys| keys.into_iter().collect()),
             puk,
+            senders: SenderKeys::default(),
         }
     }
 
@@ -164,9 +196,10 @@ impl Security {
         if sender.is_none() && signature.is_none() && nonce.is_none() {
             return Ok(None);
         }
-        let sender = header_text(sender, "Sender-Public-Key")?
-            .parse::<PublicKey>()
-            .map_err(|_| {
+        let sender = self
+            .senders
+            .parse(header_text(sender, "Sender-Public-Key")?)
+            .ok_or_else(|| {
                 Rejection::bad_request(
                     "malformed `Sender-Public-Key` header: expected 64 hex characters of a secp256k1 x-only key",
                 )
