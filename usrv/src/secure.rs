@@ -397,3 +397,22 @@ fn replay_rejection(error: ReplayError) -> Rejection {
     };
     Rejection::new(status, error.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sender_keys_are_parsed_once_and_bad_ones_refused() {
+        let cache = SenderKeys::default();
+        let key = SecretKey::generate().public_key();
+        let text = key.to_string();
+        assert_eq!(cache.parse(&text), Some(key));
+        assert_eq!(cache.parse(&text), Some(key));
+        assert_eq!(cache.parse(&text.to_uppercase()), Some(key));
+        assert_eq!(cache.0.lock().unwrap().len(), 2);
+        assert_eq!(cache.parse("12"), None);
+        assert_eq!(cache.parse(&"zz".repeat(32)), None);
+        assert_eq!(cache.0.lock().unwrap().len(), 2);
+    }
+}
