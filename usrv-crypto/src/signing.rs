@@ -97,15 +97,19 @@ pub struct RequestBase<'a> {
 
 impl RequestBase<'_> {
     fn with_parts<R>(&self, f: impl FnOnce(&[&[u8]]) -> R) -> R {
-        let body = body_hash_hex(self.body);
         let (eph, eph_len) = ephemeral_hex(self.ephemeral);
+        self.with_ephemeral_line(&eph[..eph_len], f)
+    }
+
+    fn with_ephemeral_line<R>(&self, ephemeral: &[u8], f: impl FnOnce(&[&[u8]]) -> R) -> R {
+        let body = body_hash_hex(self.body);
         f(&[
             REQUEST_TAG.as_bytes(),
             self.method.as_bytes(),
             self.target.as_bytes(),
             self.content_type.as_bytes(),
             self.nonce.as_bytes(),
-            &eph[..eph_len],
+            ephemeral,
             &body,
         ])
     }
@@ -132,16 +136,7 @@ impl RequestBase<'_> {
         let mut x = [0u8; 32];
         hex::decode_to(ephemeral_hex.as_bytes(), &mut x).ok()?;
         let ephemeral: [u8; 64] = hex::encode_array(&x);
-        let body = body_hash_hex(self.body);
-        Some(digest_of(&[
-            REQUEST_TAG.as_bytes(),
-            self.method.as_bytes(),
-            self.target.as_bytes(),
-            self.content_type.as_bytes(),
-            self.nonce.as_bytes(),
-            &ephemeral,
-            &body,
-        ]))
+        Some(self.with_ephemeral_line(&ephemeral, digest_of))
     }
 
     /// Signs the base with fresh auxiliary randomness.
