@@ -477,7 +477,7 @@ fn spawn_connection<S, B>(
     B::Error: Into<BoxError>,
 {
     let guard = HeadGuard::new();
-    let connection = serve_connection(stream, service, guard.clone(), header_timeout, watcher);
+    let connection = serve_connection(stream, service, guard.clone(), watcher);
     let connection = connections.spawn(connection);
     connections.spawn(watchdog(guard, header_timeout, connection));
 }
@@ -488,7 +488,6 @@ async fn serve_connection<S, B>(
     stream: TcpStream,
     service: S,
     guard: Arc<HeadGuard>,
-    header_timeout: Duration,
     watcher: Watcher,
 ) where
     S: hyper::service::Service<
@@ -502,10 +501,10 @@ async fn serve_connection<S, B>(
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let is_h2 = match tokio::time::timeout(header_timeout, sniff_h2(&stream)).await {
-        Ok(Ok(Some(is_h2))) => is_h2,
-        // Closed, failed, or silent past the timeout: drop the connection.
-        _ => return,
+    // A peer that stays silent (or sends half a preface) is left to the
+    // guard's watchdog, which aborts this task at the header timeout.
+    let Ok(Some(is_h2)) = sniff_h2(&stream).await else {
+        return;
     };
     let result = if is_h2 {
         // Idle HTTP/2 connections are normal; pings detect dead peers.
