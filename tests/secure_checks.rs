@@ -784,7 +784,7 @@ async fn puk_answers_the_server_key_unless_turned_off() {
         .starts_with("application/json"));
     assert_eq!(raw.json(), json!(expected.to_string()));
 
-    let server = Server::with(|s| s.puk_route(false)).await;
+    let server = Server::with(|s| s.public_key_route(false)).await;
     let raw = server.send(&Wire::new("GET", "/puk")).await;
     raw.assert_error(404, "");
     // Signed routes still work without discovery.

@@ -89,7 +89,7 @@ async fn signed_round_trip_with_a_discovered_server_key() {
 
 #[tokio::test]
 async fn signed_and_encrypted_round_trips_with_a_pinned_server_key() {
-    let server = Server::with(|s| s.puk_route(false)).await;
+    let server = Server::with(|s| s.public_key_route(false)).await;
     let client = client_of(&server).with_server_key(server.key);
     let me = client.public_key().unwrap().to_string();
     let reply = client.get("/whoami").signed().send().await.unwrap();
@@ -131,7 +131,7 @@ async fn signed_and_encrypted_round_trips_with_a_pinned_server_key() {
 
 #[tokio::test]
 async fn without_puk_and_without_a_pinned_key_discovery_fails() {
-    let server = Server::with(|s| s.puk_route(false)).await;
+    let server = Server::with(|s| s.public_key_route(false)).await;
     let client = client_of(&server);
     let error = client.post("/whoami").signed().send().await.unwrap_err();
     assert!(matches!(error, ClientError::Discovery(_)), "{error:?}");

@@ -4,7 +4,6 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -16,17 +15,34 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use http_body::Body as HttpBody;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
+use crate::error::Error;
 use crate::extract::Ctx;
+use crate::protocol::{is_sealed, mentions_protocol};
+use crate::rejection::Rejection;
 use crate::response::{IntoResponse, Response};
-use crate::route::{Reply, Route};
+use crate::route::{Outcome, Route};
 use crate::router::{Found, Params, Router};
-use crate::secure::{
-    is_sealed, mentions_protocol, read_ephemeral, Envelope, Security, SecurityConfig, Verified,
-};
-use crate::{Error, Rejection};
+use crate::secure::{read_ephemeral, Envelope, Security, SecurityConfig, Verified};
 
 /// The default body limit: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+
+/// What an [`App`] is built with; the server's builder fills it.
+pub(crate) struct AppConfig {
+    pub body_limit: usize,
+    pub body_timeout: Duration,
+    pub security: SecurityConfig,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            body_limit: DEFAULT_BODY_LIMIT,
+            body_timeout: Duration::from_secs(30),
+            security: SecurityConfig::default(),
+        }
+    }
+}
 
 /// The routes of the program, ready to serve; cheap to clone.
 ///
@@ -59,25 +75,32 @@ struct Inner {
 }
 
 impl App {
-    /// Every `#[route]` of the program, with the default settings (a fresh
-    /// server key, 1 MiB bodies, a 30 s replay window). Fails when two
-    /// routes conflict.
+    /// Every `#[route]` of the program, with the default settings (the
+    /// key of `USRV_KEY_FILE` or a fresh one, 1 MiB bodies, a 30 s replay
+    /// window). Fails when two routes conflict. [`Server::app`](crate::Server::app)
+    /// builds one with other settings.
     pub fn new() -> Result<App, Error> {
-        crate::serve().app()
+        App::with_routes(crate::route::registered())
+    }
+
+    /// An application of chosen routes only (default settings), e.g. to
+    /// serve two route sets on two ports, or to test a few routes:
+    /// `App::with_routes([hello::ROUTE])`, where `hello` is a `#[route]`
+    /// function.
+    pub fn with_routes(routes: impl IntoIterator<Item = &'static Route>) -> Result<App, Error> {
+        App::build(routes, AppConfig::default())
     }
 
     pub(crate) fn build(
         routes: impl IntoIterator<Item = &'static Route>,
-        body_limit: usize,
-        body_timeout: Duration,
-        security: SecurityConfig,
+        config: AppConfig,
     ) -> Result<App, Error> {
         Ok(App {
             inner: Arc::new(Inner {
                 router: Router::new(routes)?,
-                body_limit,
-                body_timeout,
-                security: Security::new(security),
+                body_limit: config.body_limit,
+                body_timeout: config.body_timeout,
+                security: Security::new(config.security)?,
             }),
         })
     }
@@ -109,7 +132,7 @@ impl App {
                 .headers_mut()
                 .entry(CONTENT_LENGTH)
                 .or_insert_with(|| HeaderValue::from(length));
-            *response.body_mut() = crate::response::Body::empty();
+            *response.body_mut() = crate::body::Body::empty();
         }
         if let Some(started) = started {
             tracing::info!(
@@ -153,8 +176,8 @@ impl App {
             return Box::pin(self.respond_with_body(route, parts, &params, body)).await;
         }
         match call(route, parts, &params, &Bytes::new(), None) {
-            Answer::Now(response) => response,
-            Answer::Later(future) => future.await,
+            Outcome::Now(response) => response,
+            Outcome::Later(future) => future.await,
         }
     }
 
@@ -274,72 +297,21 @@ impl App {
     }
 }
 
-/// Extracts the arguments and runs the handler; a panic answers 500. An
-/// async handler's future is returned unpolled, so that nothing borrowed
-/// from the request is held across its `.await`.
+/// Runs a route with the request's arguments at hand.
 fn call(
     route: &'static Route,
     parts: &http::request::Parts,
     params: &Params<'_>,
     body: &Bytes,
     identity: Option<usrv_crypto::PublicKey>,
-) -> Answer {
-    let ctx = Ctx {
+) -> Outcome {
+    route.invoke(&Ctx {
         parts,
         params: params.as_slice(),
         body,
-        route,
+        arg_names: route.arg_names,
         identity,
-    };
-    match std::panic::catch_unwind(AssertUnwindSafe(|| (route.call)(&ctx))) {
-        Ok(Ok(Reply::Ready(response))) => Answer::Now(response),
-        Ok(Ok(Reply::Pending(future))) => Answer::Later(CatchPanic(future)),
-        Ok(Err(rejection)) => Answer::Now(rejection.into_response()),
-        Err(panic) => Answer::Now(panic_response(panic_text(&panic))),
-    }
-}
-
-/// A handler's response, now or once its future completes.
-enum Answer {
-    Now(Response),
-    Later(CatchPanic),
-}
-
-impl Answer {
-    async fn finish(self) -> Response {
-        match self {
-            Answer::Now(response) => response,
-            Answer::Later(future) => future.await,
-        }
-    }
-}
-
-/// Polls a handler's future, turning a panic into a 500.
-struct CatchPanic(Pin<Box<dyn Future<Output = Response> + Send>>);
-
-impl Future for CatchPanic {
-    type Output = Response;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        match std::panic::catch_unwind(AssertUnwindSafe(|| self.0.as_mut().poll(cx))) {
-            Ok(poll) => poll,
-            Err(panic) => Poll::Ready(panic_response(panic_text(&panic))),
-        }
-    }
-}
-
-fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> &str {
-    panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(no message)")
-}
-
-/// A handler panicked: log it, answer 500 without the panic text.
-pub(crate) fn panic_response(message: &str) -> Response {
-    tracing::error!(target: "usrv", panic = message, "a handler panicked");
-    Rejection::internal("the handler panicked").into_response()
+    })
 }
 
 fn method_not_allowed(allow: &HeaderValue) -> Response {

@@ -35,7 +35,7 @@ use serde::Serialize;
 use usrv_crypto::envelope::CONTENT_ENCODING as USRV_V1;
 use usrv_crypto::{Nonce, PublicKey, RequestBase, ResponseBase, SecretKey, Signature};
 
-use crate::secure::{
+use crate::protocol::{
     header_str, header_value, EPHEMERAL_PUBLIC_KEY, NONCE, SENDER_PUBLIC_KEY, SENDER_SIGNATURE,
 };
 

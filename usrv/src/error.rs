@@ -1,15 +1,19 @@
 //! Errors of the server itself (start-up, binding), as opposed to
 //! [`Rejection`](crate::Rejection)s of single requests.
+//!
+//! Each reads as one sentence, through `Display` and through `Debug` alike,
+//! so that `fn main() -> Result<(), usrv::Error>` prints it as it is.
 
 use std::fmt;
 use std::io;
 
 /// Why the server could not start or run.
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// Two routes answer the same method on equivalent paths.
     RouteConflict(String),
+    /// A route cannot be served as registered (it answers no method).
+    InvalidRoute(String),
     /// The listen address could not be parsed or bound.
     Bind(String, io::Error),
     /// The server key could not be loaded.
@@ -21,11 +25,18 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::RouteConflict(message) => f.write_str(message),
+            Error::RouteConflict(message) | Error::InvalidRoute(message) => f.write_str(message),
             Error::Bind(addr, error) => write!(f, "cannot listen on {addr}: {error}"),
-            Error::Key(message) => write!(f, "server key: {message}"),
+            Error::Key(message) => write!(f, "cannot load the server key: {message}"),
             Error::Io(error) => write!(f, "{error}"),
         }
+    }
+}
+
+/// The same sentence as `Display`: `main` returning `Err` prints `Debug`.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

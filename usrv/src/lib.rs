@@ -51,29 +51,43 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod app;
+// The modules, bottom to top: each imports only from the layers below it
+// (ARCHITECTURE.md; `tests/layering.rs` fails on an import cycle).
+//
+// plain data
+mod body;
 mod error;
-mod extract;
-mod guard;
+mod media;
+mod protocol;
 mod rejection;
+// responses
 mod response;
+// request context and extractors
+pub mod extract;
+mod json;
+// routes and the route table
 mod route;
 mod router;
+// the per-request pipeline
+mod app;
 mod secure;
+// server and client
+mod guard;
 mod server;
 
 pub mod client;
 
 pub use app::{App, DEFAULT_BODY_LIMIT};
+pub use body::Body;
 pub use client::Client;
 pub use error::Error;
 pub use extract::{
-    Ctx, FloatParam, Form, FromParam, FromRequest, IntParam, Json, Kwargs, Multipart, Part,
-    PathParam, Request, StrParam,
+    Args, Ctx, Form, FromParam, FromRequest, Identity, Kwargs, Multipart, Part, Request,
 };
+pub use json::Json;
 pub use rejection::Rejection;
-pub use response::{Body, IntoResponse, IntoStatus, Response};
-pub use secure::Identity;
+pub use route::Route;
+pub use response::{IntoResponse, IntoStatus, Response};
 pub use server::{serve, Bound, LayeredService, Server, DEFAULT_ADDR};
 pub use usrv_macros::route;
 
@@ -94,7 +108,7 @@ pub mod routing {
 pub mod __private {
     pub use crate::extract::param::{path_any, path_float, path_int, path_path, path_str};
     pub use crate::extract::Ctx;
-    pub use crate::route::{CallFn, Converter, MethodSet, Reply, Route, Segment};
+    pub use crate::route::{Answer, Answer as Reply, CallFn, Converter, MethodSet, Route, Segment};
     pub use inventory;
 
     use crate::response::{IntoResponse, Response};

@@ -6,7 +6,6 @@ use std::fmt;
 
 use http::StatusCode;
 
-use crate::response::{IntoResponse, Response};
 
 /// Why a request is refused, answered as `{"error": reason, "status": code}`.
 ///
@@ -91,21 +90,3 @@ impl fmt::Display for Rejection {
 }
 
 impl std::error::Error for Rejection {}
-
-#[derive(serde::Serialize)]
-struct ErrorBody<'a> {
-    error: &'a str,
-    status: u16,
-}
-
-impl IntoResponse for Rejection {
-    fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: &self.reason,
-            status: self.status.as_u16(),
-        };
-        let mut response = crate::response::json_response(&body);
-        *response.status_mut() = self.status;
-        response
-    }
-}

@@ -2,12 +2,16 @@
 //! compile time, collected through `inventory`.
 
 use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use http::Method;
 
 use crate::extract::Ctx;
-use crate::response::Response;
-use crate::Rejection;
+use crate::rejection::Rejection;
+use crate::response::{IntoResponse, Response};
 
 /// How a path parameter is converted; written `<kind:name>` in the path.
 #[doc(hidden)]
@@ -110,23 +114,23 @@ impl fmt::Debug for MethodSet {
 
 /// What a route's glue returns once the arguments are extracted.
 #[doc(hidden)]
-pub enum Reply {
+pub enum Answer {
     /// A synchronous handler already answered.
     Ready(Response),
     /// An async (or blocking) handler answers later.
-    Pending(std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>),
+    Pending(Pin<Box<dyn Future<Output = Response> + Send>>),
 }
 
-impl Reply {
+impl Answer {
     /// Runs a synchronous handler on the blocking thread pool.
-    pub fn blocking<F>(handler: F) -> Reply
+    pub fn blocking<F>(handler: F) -> Answer
     where
         F: FnOnce() -> Response + Send + 'static,
     {
-        Reply::Pending(Box::pin(async move {
+        Answer::Pending(Box::pin(async move {
             match tokio::task::spawn_blocking(handler).await {
                 Ok(response) => response,
-                Err(error) => crate::app::panic_response(&error.to_string()),
+                Err(error) => panic_response(&error.to_string()),
             }
         }))
     }
@@ -134,41 +138,83 @@ impl Reply {
 
 /// The extraction glue the macro generates for one function.
 #[doc(hidden)]
-pub type CallFn = fn(&Ctx<'_>) -> Result<Reply, Rejection>;
+pub type CallFn = fn(&Ctx<'_>) -> Result<Answer, Rejection>;
 
-/// One registered route: what `#[route]` emits, already parsed.
-#[doc(hidden)]
+/// One route: what `#[route]` registers for a function, its path already
+/// parsed. Every route of the program is served by default;
+/// [`App::with_routes`](crate::App::with_routes) and
+/// [`Server::routes`](crate::Server::routes) take a chosen set.
+///
+/// The fields are filled by the macro; read them through the methods.
 pub struct Route {
     /// The function's name.
+    #[doc(hidden)]
     pub name: &'static str,
     /// `module_path!()` of the function.
+    #[doc(hidden)]
     pub module: &'static str,
     /// `file!()` of the function.
+    #[doc(hidden)]
     pub file: &'static str,
     /// `line!()` of the function.
+    #[doc(hidden)]
     pub line: u32,
     /// The path as written in the attribute, for messages.
+    #[doc(hidden)]
     pub pattern: &'static str,
     /// The path, parsed by the macro.
+    #[doc(hidden)]
     pub segments: &'static [Segment],
     /// The methods it answers.
+    #[doc(hidden)]
     pub methods: MethodSet,
     /// The sender must sign the request.
+    #[doc(hidden)]
     pub signed: bool,
     /// Request bodies must be sealed and replies are always sealed.
+    #[doc(hidden)]
     pub encrypted: bool,
     /// An argument reads the body, so it is collected before the call.
+    #[doc(hidden)]
     pub uses_body: bool,
     /// Every argument name, in order (the catch-all map skips them).
+    #[doc(hidden)]
     pub arg_names: &'static [&'static str],
     /// The extraction glue.
+    #[doc(hidden)]
     pub call: CallFn,
 }
 
 inventory::collect!(Route);
 
 impl Route {
-    /// `name (file:line)`, how messages point at the function.
+    /// The function's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The path pattern as written in the attribute.
+    pub fn pattern(&self) -> &'static str {
+        self.pattern
+    }
+
+    /// The methods it answers.
+    pub fn methods(&self) -> impl Iterator<Item = &'static Method> {
+        self.methods.iter()
+    }
+
+    /// Whether requests must be signed (`signed` or `encrypted`, or an
+    /// `Identity` argument).
+    pub fn is_signed(&self) -> bool {
+        self.signed
+    }
+
+    /// Whether bodies must be sealed (`encrypted`).
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypted
+    }
+
+    /// `` `module::name` (file:line) ``, how messages point at the function.
     pub fn location(&self) -> String {
         format!(
             "`{}::{}` ({}:{})",
@@ -198,4 +244,62 @@ impl fmt::Debug for Route {
 /// Every route registered with `#[route]` in the linked program.
 pub(crate) fn registered() -> impl Iterator<Item = &'static Route> {
     inventory::iter::<Route>.into_iter()
+}
+
+impl Route {
+    /// Extracts the arguments and runs the handler; a panic answers 500.
+    /// An async handler's future is returned unpolled, so that nothing
+    /// borrowed from the request is held across its `.await`.
+    pub(crate) fn invoke(&self, ctx: &Ctx<'_>) -> Outcome {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| (self.call)(ctx))) {
+            Ok(Ok(Answer::Ready(response))) => Outcome::Now(response),
+            Ok(Ok(Answer::Pending(future))) => Outcome::Later(CatchPanic(future)),
+            Ok(Err(rejection)) => Outcome::Now(rejection.into_response()),
+            Err(panic) => Outcome::Now(panic_response(panic_text(&panic))),
+        }
+    }
+}
+
+/// A handler's response, now or once its future completes.
+pub(crate) enum Outcome {
+    Now(Response),
+    Later(CatchPanic),
+}
+
+impl Outcome {
+    /// The response, awaiting the handler if it answers later.
+    pub async fn finish(self) -> Response {
+        match self {
+            Outcome::Now(response) => response,
+            Outcome::Later(future) => future.await,
+        }
+    }
+}
+
+/// Polls a handler's future, turning a panic into a 500.
+pub(crate) struct CatchPanic(Pin<Box<dyn Future<Output = Response> + Send>>);
+
+impl Future for CatchPanic {
+    type Output = Response;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| self.0.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(panic) => Poll::Ready(panic_response(panic_text(&panic))),
+        }
+    }
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
+}
+
+/// A handler panicked: log it, answer 500 without the panic text.
+fn panic_response(message: &str) -> Response {
+    tracing::error!(target: "usrv", panic = message, "a handler panicked");
+    Rejection::internal("the handler panicked").into_response()
 }

@@ -12,7 +12,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use http::{HeaderValue, Method};
 
 use crate::route::{Converter, MethodSet, Route, Segment};
-use crate::Error;
+use crate::error::Error;
 
 /// The most path parameters one route may have (the macro enforces it).
 pub const MAX_PARAMS: usize = 16;
@@ -230,7 +230,7 @@ impl Router {
     /// Adds one route.
     pub fn insert(&mut self, route: &'static Route) -> Result<(), Error> {
         if route.methods.is_empty() {
-            return Err(Error::RouteConflict(format!(
+            return Err(Error::InvalidRoute(format!(
                 "{} answers no method",
                 route.location()
             )));
@@ -301,9 +301,9 @@ impl Router {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::route::Reply;
+    use crate::route::Answer;
 
-    fn call(_: &crate::extract::Ctx<'_>) -> Result<Reply, crate::Rejection> {
+    fn call(_: &crate::extract::Ctx<'_>) -> Result<Answer, crate::rejection::Rejection> {
         unreachable!("the router never calls a route")
     }
 

@@ -4,78 +4,27 @@
 //! verification; a nonce is recorded only once its signature verified.
 
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use http::header::{CONTENT_ENCODING, CONTENT_TYPE};
+use http::{HeaderMap, HeaderValue, StatusCode};
 use usrv_crypto::envelope::CONTENT_ENCODING as USRV_V1;
 use usrv_crypto::{
     MemoryStore, Nonce, PublicKey, ReplayError, ReplayGuard, ReplayStore, RequestBase,
     ResponseBase, SecretKey, Signature,
 };
 
-use crate::extract::{Ctx, FromRequest};
-use crate::response::{Body, Response};
-use crate::Rejection;
-
-pub(crate) const SENDER_PUBLIC_KEY: HeaderName = HeaderName::from_static("sender-public-key");
-pub(crate) const SENDER_SIGNATURE: HeaderName = HeaderName::from_static("sender-signature");
-pub(crate) const NONCE: HeaderName = HeaderName::from_static("nonce");
-pub(crate) const EPHEMERAL_PUBLIC_KEY: HeaderName = HeaderName::from_static("ephemeral-public-key");
-
-/// The verified sender of a signed request: its public key.
-///
-/// Taking `Identity` makes a route refuse unsigned requests (401); take
-/// `Option<Identity>` to serve both.
-///
-/// ```
-/// use usrv::{route, Identity};
-///
-/// #[route("/whoami", methods = ["POST"])]
-/// fn whoami(sender: Identity) -> (u16, String) {
-///     (200, sender.to_string())
-/// }
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Identity(pub PublicKey);
-
-impl Identity {
-    /// The sender's public key.
-    pub fn public_key(&self) -> &PublicKey {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for Identity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::ops::Deref for Identity {
-    type Target = PublicKey;
-    fn deref(&self) -> &PublicKey {
-        &self.0
-    }
-}
-
-impl FromRequest for Identity {
-    const NEEDS_IDENTITY: bool = true;
-
-    fn from_request(ctx: &Ctx<'_>, _name: &'static str) -> Result<Self, Rejection> {
-        ctx.sender()
-            .map(Identity)
-            .ok_or_else(|| Rejection::unauthorized("this route needs a signed request"))
-    }
-}
-
-impl FromRequest for Option<Identity> {
-    fn from_request(ctx: &Ctx<'_>, _name: &'static str) -> Result<Self, Rejection> {
-        Ok(ctx.sender().map(Identity))
-    }
-}
+use crate::body::Body;
+use crate::error::Error;
+use crate::protocol::{
+    accepts_sealed, ambiguous_covered_header, header_str, header_value, is_sealed,
+    EPHEMERAL_PUBLIC_KEY, NONCE, SENDER_PUBLIC_KEY, SENDER_SIGNATURE,
+};
+use crate::rejection::Rejection;
+use crate::response::Response;
 
 /// The server's identity and the protocol state shared by all requests.
 pub(crate) struct Security {
@@ -119,6 +68,8 @@ impl SenderKeys {
 /// The protocol settings of a server.
 pub(crate) struct SecurityConfig {
     pub key: Option<SecretKey>,
+    /// An encrypted key file and its passphrase, read at start.
+    pub key_file: Option<(PathBuf, String)>,
     pub window: Duration,
     pub store: Option<Box<dyn ReplayStore>>,
     pub capacity: usize,
@@ -130,6 +81,7 @@ impl Default for SecurityConfig {
     fn default() -> Self {
         SecurityConfig {
             key: None,
+            key_file: None,
             window: Duration::from_secs(30),
             store: None,
             capacity: 1_000_000,
@@ -154,22 +106,64 @@ pub(crate) struct Verified {
     pub seal_reply: bool,
 }
 
+impl SecurityConfig {
+    /// The server key: the one given, else the key file given, else
+    /// `USRV_KEY_FILE` (with `USRV_KEY_PASSPHRASE`), else a fresh key.
+    fn resolve_key(&mut self) -> Result<SecretKey, Error> {
+        if let Some(key) = self.key.take() {
+            return Ok(key);
+        }
+        let key_file = self.key_file.take().or_else(|| {
+            let path = std::env::var_os("USRV_KEY_FILE")?;
+            let passphrase = std::env::var("USRV_KEY_PASSPHRASE").unwrap_or_default();
+            Some((PathBuf::from(path), passphrase))
+        });
+        let Some((path, passphrase)) = key_file else {
+            return Ok(SecretKey::generate());
+        };
+        let key = usrv_crypto::keyfile::read(&path, &passphrase)
+            .map_err(|e| Error::Key(format!("{}: {e}", path.display())))?;
+        warn_if_readable_by_others(&path);
+        Ok(key)
+    }
+}
+
+/// A key file should be readable by its owner only (it is written 0600).
+fn warn_if_readable_by_others(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(metadata) = std::fs::metadata(path) {
+            let mode = metadata.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    target: "usrv",
+                    "key file {} has mode {mode:o}: others may read it (chmod 600)",
+                    path.display()
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 impl Security {
-    pub fn new(config: SecurityConfig) -> Security {
-        let key = config.key.unwrap_or_else(SecretKey::generate);
+    pub fn new(mut config: SecurityConfig) -> Result<Security, Error> {
+        let key = config.resolve_key()?;
         let public = key.public_key();
         let store = config
             .store
             .unwrap_or_else(|| Box::new(MemoryStore::new(config.capacity)));
         let puk = config.puk.then(|| Bytes::from(format!("\"{public}\"")));
-        Security {
+        Ok(Security {
             key,
             public,
             replay: ReplayGuard::with_store(config.window, store),
             allowed: config.allowed.map(|keys| keys.into_iter().collect()),
             puk,
             senders: SenderKeys::default(),
-        }
+        })
     }
 
     /// The server's public key.
@@ -195,6 +189,19 @@ impl Security {
         let nonce = headers.get(NONCE);
         if sender.is_none() && signature.is_none() && nonce.is_none() {
             return Ok(None);
+        }
+        if let Some(name) = ambiguous_covered_header(headers) {
+            return Err(Rejection::bad_request(format!(
+                "the `{name}` header of a signed request must appear once, in visible ASCII"
+            )));
+        }
+        if let Some(ephemeral) = headers.get(EPHEMERAL_PUBLIC_KEY) {
+            let hex = ephemeral.as_bytes();
+            if hex.len() != 64 || !hex.iter().all(u8::is_ascii_hexdigit) {
+                return Err(Rejection::bad_request(
+                    "malformed `Ephemeral-Public-Key` header: expected 64 hex characters",
+                ));
+            }
         }
         let sender = self
             .senders
@@ -270,20 +277,10 @@ impl Security {
         self.replay
             .record(&head.sender, &head.nonce, usrv_crypto::nonce::now_unix_ms())
             .map_err(replay_rejection)?;
-        let accepts_sealed = parts
-            .headers
-            .get_all(ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|coding| {
-                let coding = coding.split(';').next().unwrap_or("").trim();
-                coding.eq_ignore_ascii_case(USRV_V1)
-            });
         Ok(Verified {
             sender: head.sender,
             nonce: head.nonce,
-            seal_reply: accepts_sealed || envelope.is_some(),
+            seal_reply: accepts_sealed(&parts.headers) || envelope.is_some(),
         })
     }
 
@@ -323,24 +320,6 @@ impl Security {
     }
 }
 
-/// Whether a request carries any header the protocol reads (its identity
-/// headers, or a content coding): one pass over the names.
-pub(crate) fn mentions_protocol(headers: &HeaderMap) -> bool {
-    headers.keys().any(|name| {
-        name == SENDER_PUBLIC_KEY
-            || name == SENDER_SIGNATURE
-            || name == NONCE
-            || name == CONTENT_ENCODING
-    })
-}
-
-/// Whether a body is an envelope: `Content-Encoding: usrv-v1`.
-pub(crate) fn is_sealed(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_ENCODING)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(USRV_V1.as_bytes()))
-}
-
 /// The `Ephemeral-Public-Key` of a sealed body, as received.
 pub(crate) struct Envelope<'h> {
     /// The header text, if any: what the signature covers.
@@ -349,9 +328,11 @@ pub(crate) struct Envelope<'h> {
     key: Option<PublicKey>,
 }
 
-/// The ephemeral key of a sealed body (`None` for a plain body). It is not
-/// judged here: the signature covers its text first (PROTOCOL.md's order),
-/// and an unusable key is then one more envelope that does not open.
+/// The ephemeral key of a sealed body (`None` for a plain body). Its form
+/// (64 hex) is checked with the identity headers; whether it is on the
+/// curve is not judged here: the signature covers its text first
+/// (PROTOCOL.md's order), and a key off the curve is then one more
+/// envelope that does not open.
 pub(crate) fn read_ephemeral(headers: &HeaderMap) -> Option<Envelope<'_>> {
     if !is_sealed(headers) {
         return None;
@@ -373,20 +354,6 @@ fn header_text<'h>(value: Option<&'h HeaderValue>, name: &str) -> Result<&'h str
     value
         .to_str()
         .map_err(|_| Rejection::bad_request(format!("malformed `{name}` header")))
-}
-
-/// A header's text, or `""` when absent or not visible ASCII (as the
-/// signature bases want it).
-pub(crate) fn header_str<'h>(headers: &'h HeaderMap, name: &HeaderName) -> &'h str {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
-
-/// A protocol value (hex of a key or signature, a nonce) as a header value.
-pub(crate) fn header_value(value: &impl std::fmt::Display) -> HeaderValue {
-    HeaderValue::try_from(value.to_string()).expect("hex and nonces are valid header values")
 }
 
 fn replay_rejection(error: ReplayError) -> Rejection {

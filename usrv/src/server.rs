@@ -20,11 +20,12 @@ use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 use usrv_crypto::{PublicKey, ReplayStore, SecretKey};
 
-use crate::app::{App, DEFAULT_BODY_LIMIT};
+use crate::app::{App, AppConfig};
 use crate::guard::{watchdog, GuardedIo, HeadGuard};
 use crate::response::IntoResponse;
-use crate::secure::SecurityConfig;
-use crate::{Error, Rejection};
+use crate::route::Route;
+use crate::error::Error;
+use crate::rejection::Rejection;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -61,12 +62,10 @@ type Shutdown = Pin<Box<dyn Future<Output = ()> + Send>>;
 #[must_use = "a server does nothing until it is awaited"]
 pub struct Server {
     addr: Option<String>,
-    body_limit: usize,
+    routes: Option<Vec<&'static Route>>,
+    app: AppConfig,
     header_read_timeout: Duration,
-    body_read_timeout: Duration,
     shutdown_grace: Duration,
-    security: SecurityConfig,
-    key_file: Option<(PathBuf, String)>,
     shutdown: Option<Shutdown>,
     wrap: Option<Wrap>,
 }
@@ -75,12 +74,10 @@ impl Default for Server {
     fn default() -> Self {
         Server {
             addr: None,
-            body_limit: DEFAULT_BODY_LIMIT,
+            routes: None,
+            app: AppConfig::default(),
             header_read_timeout: Duration::from_secs(10),
-            body_read_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(30),
-            security: SecurityConfig::default(),
-            key_file: None,
             shutdown: None,
             wrap: None,
         }
@@ -88,6 +85,14 @@ impl Default for Server {
 }
 
 impl Server {
+    /// Serves these routes only, instead of every `#[route]` of the
+    /// program: `.routes([hello::ROUTE, bye::ROUTE])`. Two servers can so
+    /// serve two route sets on two ports.
+    pub fn routes(mut self, routes: impl IntoIterator<Item = &'static Route>) -> Self {
+        self.routes = Some(routes.into_iter().collect());
+        self
+    }
+
     /// The address to listen on (`"127.0.0.1:8080"`, `"[::1]:0"`); by default
     /// `USRV_ADDR`, else `127.0.0.1:5000`.
     pub fn addr(mut self, addr: impl Into<String>) -> Self {
@@ -97,7 +102,7 @@ impl Server {
 
     /// The largest request body accepted (default 1 MiB); more is 413.
     pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
+        self.app.body_limit = bytes;
         self
     }
 
@@ -112,7 +117,7 @@ impl Server {
     /// How long a client may take to send a request body that a route reads
     /// (default 30 s); a body still incomplete then is answered 408.
     pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
-        self.body_read_timeout = timeout;
+        self.app.body_timeout = timeout;
         self
     }
 
@@ -132,44 +137,44 @@ impl Server {
     /// The server's identity key (default: `USRV_KEY_FILE` if set, else a
     /// key generated at start).
     pub fn key(mut self, key: SecretKey) -> Self {
-        self.security.key = Some(key);
+        self.app.security.key = Some(key);
         self
     }
 
     /// Loads the identity key from an encrypted key file at start.
     pub fn key_file(mut self, path: impl Into<PathBuf>, passphrase: impl Into<String>) -> Self {
-        self.key_file = Some((path.into(), passphrase.into()));
+        self.app.security.key_file = Some((path.into(), passphrase.into()));
         self
     }
 
     /// How far a request nonce may be from the server clock (default ±30 s).
     pub fn replay_window(mut self, window: Duration) -> Self {
-        self.security.window = window;
+        self.app.security.window = window;
         self
     }
 
     /// How many nonces the in-memory replay store keeps (default 1,000,000);
     /// when full, signed requests get 503.
     pub fn replay_capacity(mut self, capacity: usize) -> Self {
-        self.security.capacity = capacity;
+        self.app.security.capacity = capacity;
         self
     }
 
     /// A replay store shared by several instances (e.g. Redis-backed).
     pub fn replay_store(mut self, store: impl ReplayStore) -> Self {
-        self.security.store = Some(Box::new(store));
+        self.app.security.store = Some(Box::new(store));
         self
     }
 
     /// Accepts signed requests only from these keys (others get 403).
     pub fn allow_keys(mut self, keys: impl IntoIterator<Item = PublicKey>) -> Self {
-        self.security.allowed = Some(keys.into_iter().collect());
+        self.app.security.allowed = Some(keys.into_iter().collect());
         self
     }
 
     /// Serves the server key at `GET /puk` (default on).
-    pub fn puk_route(mut self, enabled: bool) -> Self {
-        self.security.puk = enabled;
+    pub fn public_key_route(mut self, enabled: bool) -> Self {
+        self.app.security.puk = enabled;
         self
     }
 
@@ -219,26 +224,11 @@ impl Server {
         self.into_parts().map(|(app, _)| app)
     }
 
-    fn into_parts(mut self) -> Result<(App, Settings), Error> {
-        let key_file = self.key_file.take().or_else(|| {
-            let path = std::env::var_os("USRV_KEY_FILE")?;
-            let passphrase = std::env::var("USRV_KEY_PASSPHRASE").unwrap_or_default();
-            Some((PathBuf::from(path), passphrase))
-        });
-        if self.security.key.is_none() {
-            if let Some((path, passphrase)) = key_file {
-                let key = usrv_crypto::keyfile::read(&path, &passphrase)
-                    .map_err(|e| Error::Key(format!("{}: {e}", path.display())))?;
-                warn_if_readable_by_others(&path);
-                self.security.key = Some(key);
-            }
-        }
-        let app = App::build(
-            crate::route::registered(),
-            self.body_limit,
-            self.body_read_timeout,
-            self.security,
-        )?;
+    fn into_parts(self) -> Result<(App, Settings), Error> {
+        let app = match self.routes {
+            Some(routes) => App::build(routes, self.app)?,
+            None => App::build(crate::route::registered(), self.app)?,
+        };
         let addr = self
             .addr
             .or_else(|| std::env::var("USRV_ADDR").ok())
@@ -400,26 +390,6 @@ impl Bound {
         connections.shutdown().await;
         Ok(())
     }
-}
-
-/// A key file should be readable by its owner only (it is written 0600).
-fn warn_if_readable_by_others(path: &std::path::Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(metadata) = std::fs::metadata(path) {
-            let mode = metadata.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                tracing::warn!(
-                    target: "usrv",
-                    "key file {} has mode {mode:o}: others may read it (chmod 600)",
-                    path.display()
-                );
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
 }
 
 /// A tower layer failed: log it, answer 500.

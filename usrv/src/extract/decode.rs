@@ -3,43 +3,18 @@
 
 use std::borrow::Cow;
 
-/// Decodes `%XX` escapes (and `+` as a space when `plus_is_space`). Borrows
-/// when there is nothing to decode. `Err` when the result is not UTF-8.
-pub(crate) fn percent_decode(raw: &str, plus_is_space: bool) -> Result<Cow<'_, str>, ()> {
-    let bytes = raw.as_bytes();
-    let needs_work = bytes
-        .iter()
-        .any(|&b| b == b'%' || (plus_is_space && b == b'+'));
-    if !needs_work {
-        return Ok(Cow::Borrowed(raw));
-    }
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(high), Some(low)) => {
-                    out.push(high << 4 | low);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b'+' if plus_is_space => out.push(b' '),
-            other => out.push(other),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map(Cow::Owned).map_err(|_| ())
-}
+use percent_encoding::percent_decode_str;
 
-fn hex(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        b'A'..=b'F' => Some(digit - b'A' + 10),
-        _ => None,
+/// Decodes `%XX` escapes (and `+` as a space when `plus_is_space`). Borrows
+/// when there is nothing to decode; an escape that is not two hex digits
+/// stays as it is. `Err` when the result is not UTF-8.
+pub(crate) fn percent_decode(raw: &str, plus_is_space: bool) -> Result<Cow<'_, str>, ()> {
+    if plus_is_space && raw.contains('+') {
+        let spaced = raw.replace('+', " ");
+        let decoded = percent_decode_str(&spaced).decode_utf8().map_err(|_| ())?;
+        return Ok(Cow::Owned(decoded.into_owned()));
     }
+    percent_decode_str(raw).decode_utf8().map_err(|_| ())
 }
 
 #[cfg(test)]

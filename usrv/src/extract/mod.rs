@@ -5,12 +5,14 @@
 //! numbers, `bool`, `Option<T>`, `Vec<T>`) are read from the query parameter
 //! of the same name, and extractor types (`Json<T>`, `Form<T>`,
 //! [`Multipart`], `Bytes`,
-//! `HeaderMap`, `Method`, `Uri`, [`Identity`](crate::Identity),
-//! [`Kwargs`], [`Request`]) from the request, whatever their name.
+//! `HeaderMap`, `Method`, `Uri`, [`Identity`],
+//! [`Kwargs`], [`Request`], [`Json`](crate::Json)) from the request,
+//! whatever their name.
 
 mod body;
 mod decode;
-mod kwargs;
+mod identity;
+mod catch_all;
 mod multipart;
 pub(crate) mod param;
 mod parts;
@@ -21,15 +23,16 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use http::request::Parts;
 
-pub use body::{Form, Json, Request};
-pub use kwargs::Kwargs;
+pub(crate) use body::value_reason;
+pub use body::{Form, Request};
+pub use identity::Identity;
+pub use catch_all::{Args, Kwargs};
 pub use multipart::{Multipart, Part};
 pub use param::{FloatParam, FromParam, IntParam, PathParam, StrParam};
 
 pub(crate) use decode::percent_decode;
 
-use crate::route::Route;
-use crate::Rejection;
+use crate::rejection::Rejection;
 
 /// The request as the extraction glue sees it: its head, the raw path
 /// parameters, the body (collected when a route reads it) and the verified
@@ -38,7 +41,8 @@ pub struct Ctx<'a> {
     pub(crate) parts: &'a Parts,
     pub(crate) params: &'a [&'a str],
     pub(crate) body: &'a Bytes,
-    pub(crate) route: &'static Route,
+    /// The names of the handler's arguments.
+    pub(crate) arg_names: &'static [&'static str],
     pub(crate) identity: Option<usrv_crypto::PublicKey>,
 }
 
@@ -91,7 +95,7 @@ impl<'a> Ctx<'a> {
 
     /// The names of the handler's arguments.
     pub fn argument_names(&self) -> &'static [&'static str] {
-        self.route.arg_names
+        self.arg_names
     }
 
     /// The raw (percent-encoded) path parameter at `index`.

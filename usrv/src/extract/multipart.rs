@@ -1,10 +1,11 @@
 //! `multipart/form-data` bodies (RFC 7578), parsed from the collected body.
 
 use bytes::Bytes;
-use http::header::CONTENT_TYPE;
+use memchr::memmem;
 
 use super::{Ctx, FromRequest};
-use crate::Rejection;
+use crate::media::MediaType;
+use crate::rejection::Rejection;
 
 /// A `multipart/form-data` body: its parts, in order.
 ///
@@ -78,33 +79,20 @@ impl FromRequest for Multipart {
                 "expected `Content-Type: multipart/form-data; boundary=...`",
             )
         };
-        let content_type = ctx
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(expected)?;
-        let mut params = content_type.split(';');
-        let media = params.next().unwrap_or("").trim();
-        if !media.eq_ignore_ascii_case("multipart/form-data") {
+        let media = MediaType::of(ctx.headers()).ok_or_else(expected)?;
+        if media.essence() != "multipart/form-data" {
             return Err(expected());
         }
-        let boundary = params
-            .filter_map(|p| p.split_once('='))
-            .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
-            .map(|(_, v)| v.trim().trim_matches('"'))
+        let boundary = media
+            .param("boundary")
             .filter(|b| !b.is_empty() && b.len() <= 70)
             .ok_or_else(|| Rejection::bad_request("multipart body without a valid boundary"))?;
-        Multipart::parse(ctx.body(), boundary)
+        Multipart::parse(ctx.body(), &boundary)
     }
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || haystack.len() < needle.len() {
-        return None;
-    }
-    let first = needle[0];
-    (0..=haystack.len() - needle.len())
-        .find(|&i| haystack[i] == first && haystack[i..].starts_with(needle))
+    memmem::find(haystack, needle)
 }
 
 fn parse(body: &Bytes, boundary: &str) -> Result<Multipart, &'static str> {
@@ -146,24 +134,12 @@ fn part(head: &str, data: Bytes) -> Result<Part, &'static str> {
         let (key, value) = line.split_once(':').ok_or("malformed part header")?;
         let key = key.trim();
         if key.eq_ignore_ascii_case("content-disposition") {
-            let mut fields = value.split(';');
-            if !fields
-                .next()
-                .is_some_and(|d| d.trim().eq_ignore_ascii_case("form-data"))
-            {
+            let disposition = MediaType::parse(value);
+            if disposition.essence() != "form-data" {
                 return Err("a part is not `form-data`");
             }
-            for field in fields {
-                let Some((k, v)) = field.split_once('=') else {
-                    continue;
-                };
-                let v = v.trim().trim_matches('"').to_owned();
-                match k.trim().to_ascii_lowercase().as_str() {
-                    "name" => name = Some(v),
-                    "filename" => filename = Some(v),
-                    _ => {}
-                }
-            }
+            name = disposition.param("name").map(|v| v.into_owned());
+            filename = disposition.param("filename").map(|v| v.into_owned());
         } else if key.eq_ignore_ascii_case("content-type") {
             content_type = Some(value.trim().to_owned());
         }
@@ -184,14 +160,14 @@ mod tests {
     fn parses_fields_and_files() {
         let body = Bytes::from_static(
             b"preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n\
---XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.txt\"\r\n\
+--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a;b \\\"c\\\".txt\"\r\n\
 Content-Type: text/plain\r\n\r\nline1\r\nline2\r\n--XyZ--\r\n",
         );
         let form = Multipart::parse(&body, "XyZ").unwrap();
         assert_eq!(form.parts().len(), 2);
         assert_eq!(form.get("a").unwrap().text(), Some("1"));
         let file = form.get("file").unwrap();
-        assert_eq!(file.filename.as_deref(), Some("f.txt"));
+        assert_eq!(file.filename.as_deref(), Some("a;b \"c\".txt"));
         assert_eq!(file.content_type.as_deref(), Some("text/plain"));
         assert_eq!(file.text(), Some("line1\r\nline2"));
     }

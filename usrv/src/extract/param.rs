@@ -5,7 +5,7 @@ use std::path::{Component, PathBuf};
 use std::sync::Arc;
 
 use super::{percent_decode, Ctx};
-use crate::Rejection;
+use crate::rejection::Rejection;
 
 /// A value parsed from a path segment or a query value (already
 /// percent-decoded). `None` answers 400 naming the argument, the value and

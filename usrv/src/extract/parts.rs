@@ -3,7 +3,7 @@
 use http::{HeaderMap, Method, Uri, Version};
 
 use super::{Ctx, FromRequest};
-use crate::Rejection;
+use crate::rejection::Rejection;
 
 impl FromRequest for HeaderMap {
     fn from_request(ctx: &Ctx<'_>, _name: &'static str) -> Result<Self, Rejection> {

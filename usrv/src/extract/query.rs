@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use super::param::parse;
 use super::{percent_decode, Ctx, FromParam, FromRequest};
-use crate::Rejection;
+use crate::rejection::Rejection;
 
 /// The raw `key=value` pairs of a query string (a key alone has an empty value).
 pub(crate) fn pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {

@@ -16,7 +16,7 @@ async fn float(x: f64, scale: Option<f64>) -> Result<Json<f64>, Rejection> {
 
 #[route("/files/<path:rest>", blocking, encrypted)]
 fn files(rest: String, rest_kwargs: Kwargs) -> (StatusCode, String, usize) {
-    (StatusCode::OK, rest, rest_kwargs.unexpected.len())
+    (StatusCode::OK, rest, rest_kwargs.iter().count())
 }
 
 #[route("/unit")]
