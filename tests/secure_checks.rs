@@ -10,7 +10,7 @@ mod secure_support;
 use std::time::Duration;
 
 use hmac::{KeyInit, Mac};
-use secure_support::{error_reason, off_curve_key_hex, send_bytes, Raw, Server, Wire};
+use secure_support::{error_reason, find, off_curve_key_hex, send_bytes, Raw, Server, Wire};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use usrv::crypto::{envelope, Nonce, SecretKey};
@@ -651,13 +651,14 @@ async fn malformed_ephemeral_keys_are_400_like_any_envelope_failure() {
     let raw = server.send(&wire.sign(&client)).await;
     assert_eq!(raw.status, 400, "{raw:?}");
     error_reason(&raw.plain(&client), 400, "the sealed body cannot be opened");
-    // Not hex at all: no signature can cover it (the base has hex(E_x)).
-    for bad in ["12".to_owned(), "zz".repeat(32)] {
+    // Not 64 hex: a malformed header, refused with the identity headers
+    // (PROTOCOL.md's first row), before any signature check.
+    for bad in ["12".to_owned(), "zz".repeat(32), "a".repeat(50_000)] {
         let mut wire = Wire::new("POST", "/vault").json("{}").seal(&server.key);
         wire.ephemeral = Some(bad.clone());
         let raw = server.send(&wire.sign(&client)).await;
-        assert_eq!(raw.status, 401, "ephemeral {bad:?}: {raw:?}");
-        error_reason(&raw.body, 401, "signature");
+        assert_eq!(raw.status, 400, "ephemeral of {} bytes: {raw:?}", bad.len());
+        error_reason(&raw.body, 400, "malformed `Ephemeral-Public-Key`");
     }
     server.assert_alive().await;
 }
@@ -1142,4 +1143,53 @@ async fn the_protocol_holds_over_http2() {
     forged.target = "/signed?admin=1".into();
     let (status, _, _) = send_h2(&server, &forged).await;
     assert_eq!(status, 401);
+}
+
+/// Inserts raw header lines right after the request line.
+fn with_raw_headers(wire: &[u8], lines: &[u8]) -> Vec<u8> {
+    let at = find(wire, b"\r\n").expect("a request line") + 2;
+    [&wire[..at], lines, &wire[at..]].concat()
+}
+
+/// A header the signature covers cannot be added by a man in the middle:
+/// repeated, or not visible ASCII (which a base would read as ""), it makes
+/// the request malformed before anything else is checked.
+#[tokio::test]
+async fn covered_headers_must_be_single_and_visible_ascii() {
+    let server = Server::start().await;
+    let client = key();
+    // Signed without a Content-Type; a non-ASCII one is added on the way.
+    let signed = Wire::new("POST", "/whoami").sign(&client).to_bytes();
+    let raw = send_bytes(
+        server.addr,
+        &with_raw_headers(&signed, b"Content-Type: text/plain\xff\r\n"),
+    )
+    .await;
+    raw.assert_error(400, "`Content-Type` header of a signed request");
+    // Signed with a Content-Type; a second one is added.
+    let signed = Wire::new("POST", "/whoami").json("{}").sign(&client).to_bytes();
+    let raw = send_bytes(
+        server.addr,
+        &with_raw_headers(&signed, b"Content-Type: text/plain\r\n"),
+    )
+    .await;
+    raw.assert_error(400, "`Content-Type` header of a signed request");
+    // Every other covered header, present twice.
+    for line in [
+        &b"Nonce: 1.0123456789abcdef\r\n"[..],
+        b"Content-Encoding: gzip\r\n",
+        b"Ephemeral-Public-Key: 00\r\n",
+    ] {
+        let signed = Wire::new("POST", "/whoami").json("{}").sign(&client);
+        let once = with_raw_headers(&signed.to_bytes(), line);
+        let bytes = with_raw_headers(&once, line);
+        let raw = send_bytes(server.addr, &bytes).await;
+        assert_eq!(raw.status, 400, "{}: {raw:?}", String::from_utf8_lossy(line));
+    }
+    // The same request untouched is served.
+    let raw = server
+        .send(&Wire::new("POST", "/whoami").json("{}").sign(&client))
+        .await;
+    assert_eq!(raw.status, 200, "{raw:?}");
+    server.assert_alive().await;
 }

@@ -51,6 +51,17 @@ pub fn ambiguous_covered_header(headers: &HeaderMap) -> Option<&'static HeaderNa
     })
 }
 
+/// A header name as PROTOCOL.md writes it: `Sender-Public-Key`.
+pub fn display_name(name: &HeaderName) -> String {
+    let mut out = String::with_capacity(name.as_str().len());
+    let mut upper = true;
+    for c in name.as_str().chars() {
+        out.push(if upper { c.to_ascii_uppercase() } else { c });
+        upper = c == '-';
+    }
+    out
+}
+
 /// Visible ASCII and spaces/tabs only (what `HeaderValue::to_str` accepts).
 fn is_visible_ascii(value: &HeaderValue) -> bool {
     value.to_str().is_ok()
@@ -114,6 +125,12 @@ mod tests {
             HeaderValue::from_bytes(b"text/plain\xff").unwrap(),
         );
         assert_eq!(ambiguous_covered_header(&binary), Some(&CONTENT_TYPE));
+    }
+
+    #[test]
+    fn names_as_written() {
+        assert_eq!(display_name(&SENDER_PUBLIC_KEY), "Sender-Public-Key");
+        assert_eq!(display_name(&CONTENT_TYPE), "Content-Type");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use usrv_crypto::{
 use crate::body::Body;
 use crate::error::Error;
 use crate::protocol::{
-    accepts_sealed, ambiguous_covered_header, header_str, header_value, is_sealed,
+    accepts_sealed, ambiguous_covered_header, display_name, header_str, header_value, is_sealed,
     EPHEMERAL_PUBLIC_KEY, NONCE, SENDER_PUBLIC_KEY, SENDER_SIGNATURE,
 };
 use crate::rejection::Rejection;
@@ -192,7 +192,8 @@ impl Security {
         }
         if let Some(name) = ambiguous_covered_header(headers) {
             return Err(Rejection::bad_request(format!(
-                "the `{name}` header of a signed request must appear once, in visible ASCII"
+                "the `{}` header of a signed request must appear once, in visible ASCII",
+                display_name(name)
             )));
         }
         if let Some(ephemeral) = headers.get(EPHEMERAL_PUBLIC_KEY) {
