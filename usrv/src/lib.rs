@@ -62,9 +62,11 @@ mod router;
 mod secure;
 mod server;
 
+#[cfg(feature = "client")]
 pub mod client;
 
 pub use app::{App, DEFAULT_BODY_LIMIT};
+#[cfg(feature = "client")]
 pub use client::Client;
 pub use error::Error;
 pub use extract::{
