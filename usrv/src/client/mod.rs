@@ -20,7 +20,7 @@
 //! ## Transport
 //! `http://` speaks HTTP/1.1. `https://` (the `tls` feature, on by default)
 //! uses rustls, trusts the Mozilla roots of `webpki-roots` plus the CAs
-//! given to [`Client::root_certificate`], and speaks HTTP/2 when the server
+//! given to `Client::root_certificate`, and speaks HTTP/2 when the server
 //! accepts it through ALPN, else HTTP/1.1. The secure protocol works the
 //! same over both: TLS hides the transport, the protocol authenticates both
 //! ends and seals bodies end to end.
@@ -84,7 +84,7 @@ pub enum ClientError {
         /// Why.
         error: std::io::Error,
     },
-    /// A CA certificate given to [`Client::root_certificate`] is unusable.
+    /// A CA certificate given to `Client::root_certificate` is unusable.
     Certificate(String),
     /// The server could not be reached: name resolution or the TCP
     /// connection failed.
