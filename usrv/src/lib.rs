@@ -75,10 +75,12 @@ mod secure;
 mod guard;
 mod server;
 
+#[cfg(feature = "client")]
 pub mod client;
 
 pub use app::{App, DEFAULT_BODY_LIMIT};
 pub use body::Body;
+#[cfg(feature = "client")]
 pub use client::Client;
 pub use error::Error;
 pub use extract::{

@@ -17,18 +17,35 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Plain `http://` only: put TLS in front (a reverse proxy) when the
-//! transport must be hidden too; the protocol already authenticates both
-//! ends and seals bodies.
+//! ## Transport
+//! `http://` speaks HTTP/1.1. `https://` (the `tls` feature, on by default)
+//! uses rustls, trusts the Mozilla roots of `webpki-roots` plus the CAs
+//! given to `Client::root_certificate`, and speaks HTTP/2 when the server
+//! accepts it through ALPN, else HTTP/1.1. The secure protocol works the
+//! same over both: TLS hides the transport, the protocol authenticates both
+//! ends and seals bodies end to end.
+//!
+//! Every request is bounded by a timeout ([`DEFAULT_TIMEOUT`],
+//! [`Client::timeout`], [`RequestBuilder::timeout`]) covering the server
+//! key discovery, connecting, sending and reading the whole reply; expiry
+//! is [`ClientError::Timeout`]. Requests carry
+//! `User-Agent: usrv/<version>` ([`DEFAULT_USER_AGENT`]) unless they set
+//! their own.
+
+mod connect;
+mod multipart;
+#[cfg(feature = "tls")]
+mod tls;
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
-use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, USER_AGENT};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, Version};
 use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -38,18 +55,56 @@ use usrv_crypto::{Nonce, PublicKey, RequestBase, ResponseBase, SecretKey, Signat
 use crate::protocol::{
     header_str, header_value, EPHEMERAL_PUBLIC_KEY, NONCE, SENDER_PUBLIC_KEY, SENDER_SIGNATURE,
 };
+use connect::{ConnectFailure, Connector, Stage};
+
+pub use multipart::{content_type_of, MultipartForm};
+
+/// How long a request may take unless [`Client::timeout`] or
+/// [`RequestBuilder::timeout`] says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The `User-Agent` of requests that set none: `usrv/<crate version>`.
+pub const DEFAULT_USER_AGENT: &str = concat!("usrv/", env!("CARGO_PKG_VERSION"));
 
 /// Why a call failed.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ClientError {
-    /// The base URL or a path is not a valid `http://` URL.
+    /// The base URL or a path is not a valid `http://` or `https://` URL
+    /// (or `https://` without the `tls` feature).
     InvalidUrl(String),
     /// A header name or value is invalid.
     InvalidHeader(String),
     /// The request body could not be serialised.
     Encode(String),
-    /// Connecting or exchanging with the server failed.
+    /// A file for the body could not be read.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// A CA certificate given to `Client::root_certificate` is unusable.
+    Certificate(String),
+    /// The server could not be reached: name resolution or the TCP
+    /// connection failed.
+    Connect {
+        /// `host:port`.
+        addr: String,
+        /// Why.
+        reason: String,
+    },
+    /// The TLS handshake failed (an untrusted or mismatched certificate,
+    /// no common protocol version, ...).
+    Tls {
+        /// `host:port`.
+        addr: String,
+        /// Why.
+        reason: String,
+    },
+    /// No complete reply within this time.
+    Timeout(Duration),
+    /// The exchange with the server failed after connecting.
     Transport(String),
     /// `.signed()` or `.encrypted()` without an identity key.
     NoKey,
@@ -81,6 +136,15 @@ impl fmt::Display for ClientError {
             ClientError::InvalidUrl(url) => write!(f, "invalid URL: {url}"),
             ClientError::InvalidHeader(message) => write!(f, "invalid header: {message}"),
             ClientError::Encode(message) => write!(f, "cannot encode the body: {message}"),
+            ClientError::File { path, error } => {
+                write!(f, "cannot read {}: {error}", path.display())
+            }
+            ClientError::Certificate(message) => write!(f, "CA certificate: {message}"),
+            ClientError::Connect { addr, reason } => {
+                write!(f, "cannot connect to {addr}: {reason}")
+            }
+            ClientError::Tls { addr, reason } => write!(f, "TLS with {addr} failed: {reason}"),
+            ClientError::Timeout(limit) => write!(f, "timed out: no reply within {limit:?}"),
             ClientError::Transport(message) => write!(f, "transport error: {message}"),
             ClientError::NoKey => f.write_str("a signed request needs an identity key"),
             ClientError::Discovery(message) => {
@@ -99,16 +163,53 @@ impl fmt::Display for ClientError {
     }
 }
 
-impl std::error::Error for ClientError {}
+impl std::error::Error for ClientError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ClientError::File { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl ClientError {
+    /// A failure of the pooled HTTP client: the connector's own error when
+    /// it is one (it names the address), else the whole error chain.
+    fn transport(error: hyper_util::client::legacy::Error) -> ClientError {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+        while let Some(current) = cause {
+            if let Some(failure) = current.downcast_ref::<ConnectFailure>() {
+                let addr = failure.addr.clone();
+                let reason = failure.reason.clone();
+                return match failure.stage {
+                    Stage::Tcp => ClientError::Connect { addr, reason },
+                    Stage::Tls => ClientError::Tls { addr, reason },
+                };
+            }
+            cause = current.source();
+        }
+        ClientError::Transport(error_chain(&error))
+    }
+}
+
+type HttpClient = hyper_util::client::legacy::Client<Connector, Full<Bytes>>;
 
 /// A client of a usrv server: base URL, optional identity key, and the
-/// server key, pinned or discovered on first use. Cheap to clone.
+/// server key, pinned or discovered on first use. Cheap to clone (clones
+/// share the connection pool).
 #[derive(Clone)]
 pub struct Client {
     base: Arc<str>,
-    http: hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>,
+    /// Whether the base URL is `https://`.
+    #[cfg(feature = "tls")]
+    https: bool,
+    http: HttpClient,
+    /// The CAs trusted beyond the built-in roots.
+    #[cfg(feature = "tls")]
+    roots: Arc<[tokio_rustls::rustls::pki_types::CertificateDer<'static>]>,
     key: Option<Arc<SecretKey>>,
     server_key: Arc<OnceLock<PublicKey>>,
+    timeout: Duration,
 }
 
 impl fmt::Debug for Client {
@@ -117,32 +218,90 @@ impl fmt::Debug for Client {
             .field("base", &self.base)
             .field("identity", &self.key.as_ref().map(|k| k.public_key()))
             .field("server_key", &self.server_key.get())
-            .finish()
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
     }
 }
 
 impl Client {
-    /// A client of the server at `base_url` (`http://host:port`, optionally
-    /// with a path prefix).
+    /// A client of the server at `base_url`: `http://host:port` or
+    /// `https://host:port` (the `tls` feature), optionally with a path
+    /// prefix.
+    ///
+    /// # Errors
+    /// [`ClientError::InvalidUrl`] for anything else.
     pub fn new(base_url: &str) -> Result<Client, ClientError> {
         let uri: Uri = base_url
             .parse()
             .map_err(|_| ClientError::InvalidUrl(base_url.to_owned()))?;
-        if uri.scheme_str() != Some("http") || uri.authority().is_none() {
-            return Err(ClientError::InvalidUrl(format!(
-                "{base_url} (expected http://host:port)"
-            )));
+        let https = match uri.scheme_str() {
+            Some("http") => false,
+            Some("https") => true,
+            _ => {
+                return Err(ClientError::InvalidUrl(format!(
+                    "{base_url} (expected http://host:port or https://host:port)"
+                )))
+            }
+        };
+        if uri.host().is_none_or(str::is_empty) {
+            return Err(ClientError::InvalidUrl(format!("{base_url} has no host")));
         }
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        let http =
-            hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(connector);
+        if https && !cfg!(feature = "tls") {
+            return Err(ClientError::InvalidUrl(
+                "https needs the `tls` feature".to_owned(),
+            ));
+        }
+        #[cfg(feature = "tls")]
+        let connector = if https {
+            Connector::with_tls(tls::config(&[])?)
+        } else {
+            Connector::plain()
+        };
+        #[cfg(not(feature = "tls"))]
+        let connector = Connector::plain();
         Ok(Client {
             base: base_url.trim_end_matches('/').into(),
-            http,
+            #[cfg(feature = "tls")]
+            https,
+            http: pooled(connector),
+            #[cfg(feature = "tls")]
+            roots: Arc::new([]),
             key: None,
             server_key: Arc::new(OnceLock::new()),
+            timeout: DEFAULT_TIMEOUT,
         })
+    }
+
+    /// Also trusts the CA certificates of this PEM text (one or more
+    /// `CERTIFICATE` sections), besides the built-in roots: for servers
+    /// whose certificate a private CA signed.
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pem = std::fs::read("ca.pem")?;
+    /// let client = usrv::Client::new("https://internal.example:8443")?.root_certificate(&pem)?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`ClientError::Certificate`] when the text holds no certificate or
+    /// one that cannot be a trust anchor.
+    #[cfg(feature = "tls")]
+    pub fn root_certificate(mut self, pem: &[u8]) -> Result<Client, ClientError> {
+        let mut roots = self.roots.to_vec();
+        roots.extend(tls::parse_certificates(pem)?);
+        if self.https {
+            self.http = pooled(Connector::with_tls(tls::config(&roots)?));
+        }
+        self.roots = roots.into();
+        Ok(self)
+    }
+
+    /// Bounds every request of this client (default [`DEFAULT_TIMEOUT`]);
+    /// [`RequestBuilder::timeout`] overrides it for one request.
+    pub fn timeout(mut self, timeout: Duration) -> Client {
+        self.timeout = timeout;
+        self
     }
 
     /// Signs requests with this identity key.
@@ -166,15 +325,29 @@ impl Client {
         self.key.as_ref().map(|k| k.public_key())
     }
 
-    /// The server key: pinned, else fetched once from `GET /puk`.
+    /// The server key: pinned, else fetched once from `GET /puk` (within
+    /// the client's timeout).
     pub async fn server_key(&self) -> Result<PublicKey, ClientError> {
+        self.discover(self.timeout).await
+    }
+
+    /// The server key, fetched within `limit` when not known yet. Failures
+    /// to reach the server keep their own kind (connect, TLS, timeout);
+    /// a reply that is not a key is [`ClientError::Discovery`].
+    async fn discover(&self, limit: Duration) -> Result<PublicKey, ClientError> {
         if let Some(key) = self.server_key.get() {
             return Ok(*key);
         }
         // Boxed: `send` itself asks for the server key (of signed requests).
-        let reply = Box::pin(self.request(Method::GET, "/puk").send())
+        let reply = Box::pin(self.request(Method::GET, "/puk").timeout(limit).send())
             .await
-            .map_err(|e| ClientError::Discovery(e.to_string()))?;
+            .map_err(|e| match e {
+                ClientError::Connect { .. }
+                | ClientError::Tls { .. }
+                | ClientError::Timeout(_)
+                | ClientError::Transport(_) => e,
+                other => ClientError::Discovery(other.to_string()),
+            })?;
         let text: String = reply
             .json()
             .map_err(|e| ClientError::Discovery(e.to_string()))?;
@@ -194,6 +367,7 @@ impl Client {
             body: Bytes::new(),
             signed: false,
             encrypted: false,
+            timeout: None,
             error: None,
         }
     }
@@ -234,6 +408,7 @@ pub struct RequestBuilder<'c> {
     body: Bytes,
     signed: bool,
     encrypted: bool,
+    timeout: Option<Duration>,
     error: Option<ClientError>,
 }
 
@@ -306,10 +481,26 @@ impl RequestBuilder<'_> {
         self
     }
 
+    /// Bounds this request (instead of the client's timeout): the server
+    /// key discovery, connecting, sending and reading the whole reply.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
     /// Sends the request. The reply of a signed exchange is verified and
     /// opened before it is returned; an error status is
-    /// [`ClientError::Status`].
+    /// [`ClientError::Status`]; no complete reply within the timeout is
+    /// [`ClientError::Timeout`].
     pub async fn send(self) -> Result<Reply, ClientError> {
+        let limit = self.timeout.unwrap_or(self.client.timeout);
+        match tokio::time::timeout(limit, self.exchange(limit)).await {
+            Ok(result) => result,
+            Err(_) => Err(ClientError::Timeout(limit)),
+        }
+    }
+
+    async fn exchange(self, limit: Duration) -> Result<Reply, ClientError> {
         if let Some(error) = self.error {
             return Err(error);
         }
@@ -329,11 +520,14 @@ impl RequestBuilder<'_> {
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".into());
         let mut headers = self.headers;
+        headers
+            .entry(USER_AGENT)
+            .or_insert(HeaderValue::from_static(DEFAULT_USER_AGENT));
         let mut body = self.body;
         let mut exchange = None;
         if self.signed {
             let key = client.key.as_ref().ok_or(ClientError::NoKey)?;
-            let server_key = client.server_key().await?;
+            let server_key = client.discover(limit).await?;
             let mut ephemeral = None;
             if self.encrypted {
                 let sealed = usrv_crypto::seal(&server_key, &body);
@@ -368,15 +562,16 @@ impl RequestBuilder<'_> {
             .http
             .request(request)
             .await
-            .map_err(|e| ClientError::Transport(error_chain(&e)))?;
+            .map_err(ClientError::transport)?;
         let (parts, incoming) = response.into_parts();
         let body = incoming
             .collect()
             .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?
+            .map_err(|e| ClientError::Transport(error_chain(&e)))?
             .to_bytes();
         let mut reply = Reply {
             status: parts.status,
+            version: parts.version,
             headers: parts.headers,
             body,
             authenticated: false,
@@ -395,92 +590,11 @@ impl RequestBuilder<'_> {
     }
 }
 
-/// A `multipart/form-data` body being built, for
-/// [`RequestBuilder::multipart`].
-///
-/// ```
-/// let form = usrv::client::MultipartForm::new()
-///     .text("title", "notes")
-///     .file("file", "notes.txt", "text/plain", b"hello".to_vec());
-/// ```
-#[derive(Clone, Debug)]
-pub struct MultipartForm {
-    boundary: String,
-    body: Vec<u8>,
-}
-
-impl Default for MultipartForm {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl MultipartForm {
-    /// An empty form with a random boundary.
-    pub fn new() -> Self {
-        let random = Nonce::generate();
-        MultipartForm {
-            boundary: format!("usrv-{}", random.random_part()),
-            body: Vec::new(),
-        }
-    }
-
-    /// Adds a text field.
-    pub fn text(self, name: &str, value: &str) -> Self {
-        self.part(name, None, None, value.as_bytes())
-    }
-
-    /// Adds a file.
-    pub fn file(
-        self,
-        name: &str,
-        filename: &str,
-        content_type: &str,
-        data: impl AsRef<[u8]>,
-    ) -> Self {
-        self.part(name, Some(filename), Some(content_type), data.as_ref())
-    }
-
-    fn part(
-        mut self,
-        name: &str,
-        filename: Option<&str>,
-        content_type: Option<&str>,
-        data: &[u8],
-    ) -> Self {
-        let quote = |s: &str| s.replace(['"', '\r', '\n'], "_");
-        self.body
-            .extend_from_slice(format!("--{}\r\n", self.boundary).as_bytes());
-        let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", quote(name));
-        if let Some(filename) = filename {
-            disposition.push_str(&format!("; filename=\"{}\"", quote(filename)));
-        }
-        self.body.extend_from_slice(disposition.as_bytes());
-        self.body.extend_from_slice(b"\r\n");
-        if let Some(content_type) = content_type {
-            self.body
-                .extend_from_slice(format!("Content-Type: {}\r\n", quote(content_type)).as_bytes());
-        }
-        self.body.extend_from_slice(b"\r\n");
-        self.body.extend_from_slice(data);
-        self.body.extend_from_slice(b"\r\n");
-        self
-    }
-
-    fn finish(mut self) -> (Vec<u8>, String) {
-        self.body
-            .extend_from_slice(format!("--{}--\r\n", self.boundary).as_bytes());
-        (
-            self.body,
-            format!("multipart/form-data; boundary={}", self.boundary),
-        )
-    }
-}
-
 /// A reply: status, headers and the body (opened when it was sealed).
 #[derive(Clone, Debug)]
 pub struct Reply {
     status: StatusCode,
+    version: Version,
     headers: HeaderMap,
     body: Bytes,
     authenticated: bool,
@@ -490,6 +604,12 @@ impl Reply {
     /// The status.
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// The HTTP version the reply came in (`HTTP/2.0` when the TLS
+    /// handshake chose it, else `HTTP/1.1`).
+    pub fn version(&self) -> Version {
+        self.version
     }
 
     /// The headers.
@@ -598,6 +718,12 @@ impl Reply {
     }
 }
 
+/// The pooled HTTP client over `connector`.
+fn pooled(connector: Connector) -> HttpClient {
+    hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(connector)
+}
+
+/// An error and its sources, `: `-separated.
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
@@ -607,4 +733,47 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        assert!(Client::new("http://127.0.0.1:5000").is_ok());
+        assert!(Client::new("http://example.invalid/prefix/").is_ok());
+        for bad in [
+            "ftp://127.0.0.1/x",
+            "127.0.0.1:5000",
+            "/path",
+            "http://",
+            "",
+        ] {
+            match Client::new(bad) {
+                Err(ClientError::InvalidUrl(_)) => {}
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn https_base_urls_with_tls() {
+        let client = Client::new("https://127.0.0.1:8443").unwrap();
+        assert_eq!(client.timeout, DEFAULT_TIMEOUT);
+        let client = client.timeout(Duration::from_secs(2));
+        assert_eq!(client.timeout, Duration::from_secs(2));
+    }
+
+    #[cfg(not(feature = "tls"))]
+    #[test]
+    fn https_needs_the_tls_feature() {
+        match Client::new("https://127.0.0.1:8443") {
+            Err(ClientError::InvalidUrl(reason)) => {
+                assert_eq!(reason, "https needs the `tls` feature")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
