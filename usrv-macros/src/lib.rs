@@ -2,12 +2,17 @@
 //!
 //! Use it through `usrv::route`; this crate only generates code that refers
 //! to `::usrv`. See the `usrv` crate for the full documentation.
+//!
+//! - `syntax`: the route syntax (methods, converters, the parameter limit);
+//! - `route`: the attribute, one module per concern;
+//! - `diagnostic`: errors at the user's tokens, with notes and helps.
 #![forbid(unsafe_code)]
 
-mod args;
-mod expand;
-mod path;
+mod diagnostic;
+mod route;
 mod suggest;
+mod syntax;
+mod tokens;
 
 use proc_macro::TokenStream;
 
@@ -26,5 +31,5 @@ use proc_macro::TokenStream;
 /// blocking thread pool).
 #[proc_macro_attribute]
 pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
-    expand::route(attr.into(), item.into()).into()
+    route::expand(attr.into(), item.into()).into()
 }
