@@ -3,7 +3,9 @@
 //! Use it through `usrv::route`; this crate only generates code that refers
 //! to `::usrv`. See the `usrv` crate for the full documentation.
 //!
-//! - `syntax`: the route syntax (methods, converters, the parameter limit);
+//! - `syntax`: the route syntax (methods, converters, the parameter limit),
+//!   defined once for the macro and, through `__route_syntax!()`, the
+//!   runtime;
 //! - `route`: the attribute, one module per concern;
 //! - `diagnostic`: errors at the user's tokens, with notes and helps.
 #![forbid(unsafe_code)]
@@ -32,4 +34,18 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
     route::expand(attr.into(), item.into()).into()
+}
+
+/// The runtime's copy of the route syntax: `METHODS` (the methods in the
+/// order of `MethodSet`'s bits), `method_index` and `MAX_PARAMS`. Invoked
+/// once, by `usrv` itself; not a public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __route_syntax(input: TokenStream) -> TokenStream {
+    let input = proc_macro2::TokenStream::from(input);
+    if !input.is_empty() {
+        let error = diagnostic::Diagnostic::spanned(&input, "`__route_syntax!()` takes no input");
+        return error.to_compile_error().into();
+    }
+    syntax::runtime_definitions().into()
 }

@@ -2,9 +2,11 @@
 //! order of the runtime's `MethodSet` bits), the path converters and the most
 //! path parameters one route may have.
 //!
-//! The macro checks every route against these lists.
+//! The macro checks every route against these lists, and `__route_syntax!()`
+//! writes the runtime's copy from them, so the two cannot disagree.
 
-use proc_macro2::{Ident, Span};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::quote;
 
 /// The HTTP methods a route may name. A method's bit in the runtime's
 /// `MethodSet` is its index here, so the common methods come first: the
@@ -123,6 +125,42 @@ impl Converter {
     }
 }
 
+/// The runtime's copy of the syntax, for `usrv_macros::__route_syntax!()`
+/// in the module that defines `MethodSet`:
+///
+/// - `METHODS: [http::Method; 9]`, in bit order;
+/// - `method_index(&Method) -> Option<u32>`, the bit of a method, a `match`
+///   in the same order (the request hot path);
+/// - `pub(crate) MAX_PARAMS: usize`.
+pub fn runtime_definitions() -> TokenStream {
+    let count = Literal::usize_unsuffixed(METHODS.len());
+    let max_params = Literal::usize_unsuffixed(MAX_PARAMS);
+    let methods: Vec<Ident> = METHODS
+        .iter()
+        .map(|m| Ident::new(m, Span::call_site()))
+        .collect();
+    let indices = (0..METHODS.len()).map(|i| Literal::u32_unsuffixed(i as u32));
+    quote! {
+        /// The methods a route may name, in the order of `MethodSet`'s bits
+        /// (from the one definition the macro checks routes against).
+        const METHODS: [::http::Method; #count] = [#(::http::Method::#methods),*];
+
+        /// The index of `method` in [`METHODS`], that is its bit in a
+        /// `MethodSet`; `None` for extension methods.
+        #[inline]
+        fn method_index(method: &::http::Method) -> ::core::option::Option<u32> {
+            match *method {
+                #(::http::Method::#methods => ::core::option::Option::Some(#indices),)*
+                _ => ::core::option::Option::None,
+            }
+        }
+
+        /// The most path parameters one route may have (the macro rejects
+        /// routes with more).
+        pub(crate) const MAX_PARAMS: usize = #max_params;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +189,23 @@ mod tests {
         assert_eq!(Converter::Any.keyword(), None);
         assert_eq!(Converter::Any.show("id"), "<id>");
         assert_eq!(Converter::from_keyword("uuid"), None);
+    }
+
+    #[test]
+    fn runtime_definitions_follow_the_lists() {
+        let text = runtime_definitions().to_string();
+        let listed: Vec<String> = METHODS
+            .iter()
+            .map(|m| format!(":: http :: Method :: {m}"))
+            .collect();
+        assert!(
+            text.contains(&format!("[{}]", listed.join(" , "))),
+            "{text}"
+        );
+        for (index, method) in listed.iter().enumerate() {
+            let arm = format!("{method} => :: core :: option :: Option :: Some ({index})");
+            assert!(text.contains(&arm), "{arm} in {text}");
+        }
+        assert!(text.contains("const MAX_PARAMS : usize = 16 ;"), "{text}");
     }
 }
