@@ -1,4 +1,4 @@
-//! Errors at the user's tokens, each with its notes and helps.
+//! Errors and warnings at the user's tokens, each with its notes and helps.
 //!
 //! A stable proc macro cannot emit rustc's structured diagnostics
 //! (`proc_macro::Diagnostic` is nightly only). As in the stable fallback of
@@ -10,13 +10,19 @@
 //!        = note: the framework calls it from safe code
 //!  --> src/main.rs:4:1
 //! ```
+//!
+//! A warning uses the one warning a macro can raise on stable: the use, at
+//! the user's token, of a `#[deprecated]` constant whose note is the
+//! message, which rustc shows as "use of deprecated constant `_::name`:
+//! (the message)". It is the `deprecated` lint, so `#[allow(deprecated)]` is
+//! what silences it.
 
-use proc_macro2::{Delimiter, Group, Literal, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Literal, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 
 use crate::tokens::edges;
 
-/// One error at a range of the user's tokens.
+/// One error (or warning) at a range of the user's tokens.
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
     /// The first and the last token of the range.
@@ -92,12 +98,31 @@ impl Diagnostic {
         group.set_span(self.end);
         quote!(#path #group)
     }
+
+    /// The diagnostic as a warning: a `#[deprecated]` constant named `name`
+    /// (which shows in the warning), used at the diagnostic's first token.
+    /// Each warning is an item of its own, so names may repeat.
+    pub fn to_warning(&self, name: &str) -> TokenStream {
+        let note = self.text();
+        let definition = Ident::new(name, Span::call_site());
+        let usage = Ident::new(name, self.start);
+        quote! {
+            const _: () = {
+                #[deprecated(note = #note)]
+                #[allow(non_upper_case_globals)]
+                const #definition: () = ();
+                #usage
+            };
+        }
+    }
 }
 
 /// Every problem found in one `#[route]`, so that all are reported at once.
 #[derive(Default)]
 pub struct Diagnostics {
     errors: Vec<Diagnostic>,
+    /// Each warning with the name of its deprecated constant.
+    warnings: Vec<(&'static str, Diagnostic)>,
 }
 
 impl Diagnostics {
@@ -119,6 +144,11 @@ impl Diagnostics {
         }
     }
 
+    /// Records a warning, shown as the use of the deprecated constant `name`.
+    pub fn warning(&mut self, name: &'static str, warning: Diagnostic) {
+        self.warnings.push((name, warning));
+    }
+
     /// Whether an error was found: the route is then not generated.
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
@@ -130,10 +160,17 @@ impl Diagnostics {
         &self.errors
     }
 
-    /// Every error as a `compile_error!`.
+    /// The warnings found, in order.
+    #[cfg(test)]
+    pub fn warning_list(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.warnings.iter().map(|(_, warning)| warning)
+    }
+
+    /// Every error as a `compile_error!`, then every warning.
     pub fn to_tokens(&self) -> TokenStream {
         let errors = self.errors.iter().map(Diagnostic::to_compile_error);
-        quote!(#(#errors)*)
+        let warnings = self.warnings.iter().map(|(n, w)| w.to_warning(n));
+        quote!(#(#errors)* #(#warnings)*)
     }
 }
 
@@ -158,8 +195,21 @@ mod tests {
     }
 
     #[test]
+    fn a_warning_is_a_deprecated_constant_used_once() {
+        let warning = Diagnostic::new(Span::call_site(), "reads the body").help("use POST");
+        let tokens = warning.to_warning("body_on_a_GET_route").to_string();
+        assert!(
+            tokens.contains(r#"# [deprecated (note = "reads the body\n= help: use POST")]"#),
+            "{tokens}"
+        );
+        assert_eq!(tokens.matches("body_on_a_GET_route").count(), 2, "{tokens}");
+    }
+
+    #[test]
     fn every_error_is_kept() {
         let mut diagnostics = Diagnostics::default();
+        assert!(!diagnostics.has_errors());
+        diagnostics.warning("w", Diagnostic::new(Span::call_site(), "w"));
         assert!(!diagnostics.has_errors());
         let mut error = syn::Error::new(Span::call_site(), "first");
         error.combine(syn::Error::new(Span::call_site(), "second"));
@@ -171,7 +221,9 @@ mod tests {
             .map(|d| d.message())
             .collect();
         assert_eq!(messages, ["first", "second", "third"]);
+        assert_eq!(diagnostics.warning_list().count(), 1);
         let tokens = diagnostics.to_tokens().to_string();
         assert_eq!(tokens.matches("compile_error").count(), 3, "{tokens}");
+        assert_eq!(tokens.matches("deprecated").count(), 1, "{tokens}");
     }
 }

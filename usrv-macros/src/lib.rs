@@ -7,7 +7,8 @@
 //!   defined once for the macro and, through `__route_syntax!()`, the
 //!   runtime;
 //! - `route`: the attribute, one module per concern;
-//! - `diagnostic`: errors at the user's tokens, with notes and helps.
+//! - `diagnostic`: errors and warnings at the user's tokens, with notes and
+//!   helps.
 #![forbid(unsafe_code)]
 
 mod diagnostic;
@@ -31,6 +32,15 @@ use proc_macro::TokenStream;
 /// `signed` (the sender must sign the request), `encrypted` (bodies must be
 /// sealed; implies `signed`), `blocking` (run a synchronous handler on the
 /// blocking thread pool).
+///
+/// A literal segment is compared with the request path as sent, so it is
+/// written as a client sends it: letters, digits, `-._~!$&'()*+,;=:@` as
+/// they are and anything else percent-encoded (`%20`); `?` and `#` are
+/// errors (query values are arguments). At most one argument may decode the
+/// body (`Json<T>`, `Form<T>` or `Multipart`); `Bytes`, `Request` and
+/// `Kwargs` see the same body beside it. A body argument on a route that
+/// answers only GET or HEAD raises a warning (the `deprecated` lint:
+/// `#[allow(deprecated)]` on the function silences it).
 #[proc_macro_attribute]
 pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
     route::expand(attr.into(), item.into()).into()

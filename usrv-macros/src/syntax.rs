@@ -26,6 +26,8 @@ pub struct Method(usize);
 impl Method {
     /// `GET`, what a route answers when it names no method.
     pub const GET: Method = Method(0);
+    /// `HEAD`, answered by every GET route as well.
+    pub const HEAD: Method = Method(5);
 
     /// The method named exactly `name` (upper case), if a route may name it.
     pub fn named(name: &str) -> Option<Method> {
@@ -168,6 +170,7 @@ mod tests {
     #[test]
     fn named_methods_keep_their_bits() {
         assert_eq!(Method::GET.name(), "GET");
+        assert_eq!(Method::HEAD.name(), "HEAD");
         assert_eq!(Method::GET.bit(), 1);
         for (index, name) in METHODS.iter().enumerate() {
             let method = Method::named(name).expect("every listed method is named");

@@ -10,7 +10,9 @@
 
 mod argument;
 mod attribute;
+mod body;
 mod glue;
+mod literal;
 mod output;
 mod param;
 mod path;
@@ -84,6 +86,12 @@ impl<'f> Route<'f> {
         signature::check(sig, &attribute, diagnostics);
         let arguments = argument::check(sig, &params, diagnostics);
         param::check_bound(&params, &arguments.names, sig, &attribute.path, diagnostics);
+        body::check(
+            function,
+            &arguments.accepted,
+            &attribute.methods,
+            diagnostics,
+        );
         Route {
             function,
             attribute,

@@ -4,6 +4,7 @@
 
 use proc_macro2::Span;
 
+use super::literal::{self, Problem};
 use crate::diagnostic::Diagnostic;
 use crate::suggest::closest;
 use crate::syntax::{Converter, CONVERTERS, MAX_PARAMS};
@@ -42,7 +43,7 @@ pub fn params(segments: &[Segment]) -> Vec<Param<'_>> {
 /// `span`, the path's literal).
 pub fn parse(text: &str, span: Span) -> Result<Vec<Segment>, Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    let path = text;
+    let path = without_query_and_fragment(text, span, &mut errors);
     let relative = match path.strip_prefix('/') {
         Some(relative) => relative,
         None => {
@@ -72,6 +73,7 @@ pub fn parse(text: &str, span: Span) -> Result<Vec<Segment>, Vec<Diagnostic>> {
             Err(error) => errors.push(error),
         }
     }
+    check_literals(&pieces, span, &mut errors);
     check_params(&segments, span, &mut errors);
     if errors.is_empty() {
         Ok(segments)
@@ -80,12 +82,85 @@ pub fn parse(text: &str, span: Span) -> Result<Vec<Segment>, Vec<Diagnostic>> {
     }
 }
 
+/// The path before any `?` or `#`, reporting either.
+fn without_query_and_fragment<'t>(
+    text: &'t str,
+    span: Span,
+    errors: &mut Vec<Diagnostic>,
+) -> &'t str {
+    let Some(end) = text.find(['?', '#']) else {
+        return text;
+    };
+    let path = &text[..end];
+    let rest = &text[end..];
+    let fragment_start = rest.find('#');
+    if let Some(query) = rest.strip_prefix('?') {
+        let query = &query[..fragment_start.map_or(query.len(), |i| i - 1)];
+        errors.push(literal::query(path, query, span));
+    }
+    if let Some(start) = fragment_start {
+        errors.push(literal::fragment(path, &rest[start..], span));
+    }
+    path
+}
+
 /// `//`: a segment the router never matches.
 fn empty_segment(path: &str, pieces: &[&str], span: Span) -> Diagnostic {
     let kept: Vec<&str> = pieces.iter().copied().filter(|p| !p.is_empty()).collect();
     Diagnostic::new(span, format!("empty segment `//` in `{path}`"))
         .note("the router never matches an empty segment")
         .help(format!("write \"/{}\"", kept.join("/")))
+}
+
+/// The characters of every literal segment: each kind of problem once,
+/// with the whole path as it should be written.
+fn check_literals(pieces: &[&str], span: Span, errors: &mut Vec<Diagnostic>) {
+    let is_literal = |piece: &str| !piece.contains(['<', '>']);
+    let mut problems: Vec<Problem> = Vec::new();
+    for piece in pieces.iter().filter(|piece| is_literal(piece)) {
+        for problem in literal::problems(piece) {
+            let bad_escape_seen = matches!(problem, Problem::BadEscape(_))
+                && problems.iter().any(|p| matches!(p, Problem::BadEscape(_)));
+            if !bad_escape_seen && !problems.contains(&problem) {
+                problems.push(problem);
+            }
+        }
+    }
+    if problems.is_empty() {
+        return;
+    }
+    let encoded: Vec<String> = pieces
+        .iter()
+        .map(|piece| match is_literal(piece) {
+            true => literal::encode(piece),
+            false => (*piece).to_owned(),
+        })
+        .collect();
+    let encoded = format!("/{}", encoded.join("/"));
+    let resolved = format!("/{}", resolve_dot_segments(pieces).join("/"));
+    for problem in &problems {
+        let fixed = match problem {
+            Problem::DotSegment(_) => &resolved,
+            Problem::Unencoded(_) | Problem::BadEscape(_) => &encoded,
+        };
+        errors.push(literal::diagnostic(problem, fixed, span));
+    }
+}
+
+/// The segments as a client sends them: `.` dropped, `..` dropping the
+/// segment before it.
+fn resolve_dot_segments<'p>(pieces: &[&'p str]) -> Vec<&'p str> {
+    let mut resolved = Vec::new();
+    for piece in pieces {
+        match *piece {
+            "." => {}
+            ".." => {
+                resolved.pop();
+            }
+            piece => resolved.push(piece),
+        }
+    }
+    resolved
 }
 
 /// Each parameter once, `<path:..>` last, at most [`MAX_PARAMS`].
@@ -256,6 +331,13 @@ mod tests {
             ]
         );
         assert_eq!(parse("/users/"), vec![Segment::Literal("users".into())]);
+        assert_eq!(
+            parse("/a%20b/~x@y:z;v=1,2"),
+            vec![
+                Segment::Literal("a%20b".into()),
+                Segment::Literal("~x@y:z;v=1,2".into()),
+            ]
+        );
     }
 
     #[test]
@@ -273,6 +355,41 @@ mod tests {
         assert!(first_error("/a//b").ends_with("= help: write \"/a/b\""));
         // A path without `/` still has its other problems reported.
         assert_eq!(errors("users/<uuid:id>/<>").len(), 3);
+    }
+
+    #[test]
+    fn query_and_fragment_end_the_path() {
+        let all = errors("/x?<a>=1");
+        assert_eq!(all.len(), 1, "the rest is not parsed as segments: {all:#?}");
+        assert!(all[0].starts_with("a route path cannot contain `?`"));
+        assert!(
+            all[0].contains("write \"/x\" and take `a: String`"),
+            "{}",
+            all[0]
+        );
+        let all = errors("/x?a#top");
+        assert_eq!(all.len(), 2, "{all:#?}");
+        assert!(all[1].starts_with("a route path cannot contain `#`"));
+        assert!(all[1].contains("\"/x%23top\""), "{}", all[1]);
+    }
+
+    #[test]
+    fn literal_characters_are_reported_once_each() {
+        let all = errors("/a b/c d/<name>/é|");
+        assert_eq!(all.len(), 3, "{all:#?}");
+        for error in &all {
+            assert!(
+                error.ends_with("= help: write \"/a%20b/c%20d/<name>/%C3%A9%7C\""),
+                "{error}"
+            );
+        }
+        let all = errors("/100%/50%/../x/./y");
+        assert_eq!(all.len(), 3, "{all:#?}");
+        assert!(all[0].starts_with("`%` is not"), "{}", all[0]);
+        assert!(all[0].ends_with("\"/100%25/50%25/../x/./y\""), "{}", all[0]);
+        assert!(all[1].starts_with("a route path cannot have a `..` segment"));
+        assert!(all[1].ends_with("write \"/100%/x/y\""), "{}", all[1]);
+        assert!(all[2].starts_with("a route path cannot have a `.` segment"));
     }
 
     #[test]
