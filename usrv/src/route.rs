@@ -44,18 +44,9 @@ pub enum Segment {
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
 pub struct MethodSet(u16);
 
-/// The methods a route may name, in bit order (kept in sync with the macro).
-const METHODS: [Method; 9] = [
-    Method::GET,
-    Method::POST,
-    Method::PUT,
-    Method::DELETE,
-    Method::PATCH,
-    Method::HEAD,
-    Method::OPTIONS,
-    Method::TRACE,
-    Method::CONNECT,
-];
+// `METHODS` (in bit order), `method_index` and `MAX_PARAMS`, written from
+// the one definition of the route syntax that the macro checks routes against.
+usrv_macros::__route_syntax!();
 
 impl MethodSet {
     /// The set with these bits (bit `i` is the `i`-th method of the macro's list).
@@ -65,20 +56,10 @@ impl MethodSet {
 
     /// The bit of one method; `None` for extension methods.
     pub fn of(method: &Method) -> MethodSet {
-        // Compare the common methods first: this runs on every request.
-        let index = match *method {
-            Method::GET => 0,
-            Method::POST => 1,
-            Method::PUT => 2,
-            Method::DELETE => 3,
-            Method::PATCH => 4,
-            Method::HEAD => 5,
-            Method::OPTIONS => 6,
-            Method::TRACE => 7,
-            Method::CONNECT => 8,
-            _ => return MethodSet(0),
-        };
-        MethodSet(1 << index)
+        match method_index(method) {
+            Some(index) => MethodSet(1 << index),
+            None => MethodSet(0),
+        }
     }
 
     /// Whether the two sets share a method.

@@ -11,11 +11,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use http::{HeaderValue, Method};
 
-use crate::route::{Converter, MethodSet, Route, Segment};
 use crate::error::Error;
-
-/// The most path parameters one route may have (the macro enforces it).
-pub const MAX_PARAMS: usize = 16;
+use crate::route::{Converter, MethodSet, Route, Segment, MAX_PARAMS};
 
 /// The raw (still percent-encoded) parameters of a matched path, in order.
 pub struct Params<'p> {
