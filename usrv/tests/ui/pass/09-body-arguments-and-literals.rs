@@ -19,7 +19,7 @@ fn create(todo: Json<Todo>, raw: Bytes, request: Request, rest: Kwargs) -> (u16,
 // `Request` and `Kwargs` show the whole request, so they are fine on GET.
 #[route("/inspect")]
 fn inspect(request: Request, rest: Kwargs) -> (u16, String, usize) {
-    (200, request.uri().to_string(), rest.unexpected.len())
+    (200, request.uri().to_string(), rest.iter().count())
 }
 
 // A body on GET, read on purpose.
