@@ -13,8 +13,6 @@
 //! `127.0.0.1:5000`. `USRV_WORKERS=N` sets the number of runtime worker
 //! threads (default: tokio's, one per core). No tracing subscriber is
 //! installed: request logging is off, as in the baselines.
-use std::future::IntoFuture;
-
 use serde::Serialize;
 use usrv::{route, Json};
 
@@ -55,7 +53,8 @@ fn main() -> Result<(), usrv::Error> {
     }
     runtime
         .build()?
-        .block_on(usrv::serve().addr(addr).into_future())
+        // `bind` + `run`, unlike `.await`, installs no log subscriber.
+        .block_on(async { usrv::serve().addr(addr).bind().await?.run().await })
 }
 
 /// `USRV_WORKERS`, when set to a positive number.

@@ -5,8 +5,9 @@
 //! curl 'http://127.0.0.1:5000/test?b=12&a=Paris'   # ["Paris","12"]
 //! curl http://127.0.0.1:5000/5/test                # ["test",5]
 //! curl 'http://127.0.0.1:5000/kwargs?a=Paris&b=12&unexpected=there'
+//! curl 'http://127.0.0.1:5000/vargs?b=12&a=Paris&unexpected=there'  # ["Paris","12",["there","GET",{...},null]]
 //! ```
-use usrv::{route, Kwargs};
+use usrv::{route, Args, Kwargs};
 
 /// `GET /test` → `[null,null]`; `GET /test?b=12&a=Paris` → `["Paris","12"]`.
 #[route("/test")]
@@ -30,13 +31,19 @@ fn kwargs(
     (200, a, b, rest)
 }
 
+/// The positional catch-all (`*args`): the named values, then the other
+/// query values in order, the method, the headers and the body.
+#[route("/vargs", methods = ["GET", "POST"])]
+fn vargs(
+    a: Option<String>,
+    b: Option<String>,
+    rest: Args,
+) -> (u16, Option<String>, Option<String>, Args) {
+    (200, a, b, rest)
+}
+
+/// Logs its start-up line and one line per request (`USRV_LOG=warn` to quiet it).
 #[tokio::main]
 async fn main() -> Result<(), usrv::Error> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "usrv=info".into()),
-        )
-        .init();
     usrv::serve().await
 }

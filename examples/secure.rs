@@ -32,12 +32,6 @@ fn vault(body: Json<Value>) -> (u16, Json<Value>) {
 
 #[tokio::main]
 async fn main() -> Result<(), usrv::Error> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "usrv=info".into()),
-        )
-        .init();
     // USRV_KEY_FILE / USRV_KEY_PASSPHRASE load a key file; otherwise a key
     // is generated at start and logged.
     usrv::serve().await

@@ -170,7 +170,7 @@ async fn unfinished_headers_are_cut_off() {
         ));
     }
     for task in tasks {
-        task.await.unwrap().assert_refused();
+        task.await.unwrap().assert_timed_out();
     }
     still_serves(&server).await;
 }

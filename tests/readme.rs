@@ -5,7 +5,7 @@ mod common;
 
 use common::{post, TestServer};
 use serde_json::json;
-use usrv::{route, Kwargs};
+use usrv::{route, Args, Kwargs};
 
 #[route("/test")]
 fn do_test(a: Option<String>, b: Option<String>) -> (u16, Option<String>, Option<String>) {
@@ -24,6 +24,61 @@ fn kwargs(
     rest: Kwargs,
 ) -> (u16, Option<String>, Option<String>, Kwargs) {
     (200, a, b, rest)
+}
+
+#[route("/vargs", methods = ["GET", "POST"])]
+fn vargs(
+    a: Option<String>,
+    b: Option<String>,
+    rest: Args,
+) -> (u16, Option<String>, Option<String>, Args) {
+    (200, a, b, rest)
+}
+
+/// The original's `*args` section: the named values, then the other query
+/// values in request order, the method, the headers and the data.
+#[tokio::test]
+async fn args_collects_the_rest_in_order() {
+    let server = TestServer::start().await;
+    let json = server
+        .get("/vargs?b=12&a=Paris&unexpected=there&x=1&unexpected=again")
+        .await
+        .json(200);
+    let items = json.as_array().expect("an array");
+    assert_eq!(items[..2], [json!("Paris"), json!("12")]);
+    let rest = items[2].as_array().expect("args is an array");
+    assert_eq!(
+        rest[..4],
+        [json!("there"), json!("1"), json!("again"), json!("GET")]
+    );
+    assert!(rest[4].as_object().expect("headers").contains_key("host"));
+    assert_eq!(rest[5], json!(null));
+    assert_eq!(rest.len(), 6);
+    let json = server
+        .send(post("/vargs?a=1", "application/json", r#"{"k":[1]}"#))
+        .await
+        .json(200);
+    assert_eq!(json[2][0], json!("POST"));
+    assert_eq!(json[2][2], json!({"k": [1]}));
+}
+
+/// A query key named like one of the map's own keys does not override it,
+/// and JSON never gets a key twice.
+#[tokio::test]
+async fn kwargs_keys_are_unique_and_the_request_wins() {
+    let server = TestServer::start().await;
+    let reply = server
+        .get("/kwargs?method=PUT&headers=x&data=y&other=1")
+        .await;
+    let text = reply.text();
+    assert_eq!(text.matches("\"method\"").count(), 1, "{text}");
+    assert_eq!(text.matches("\"headers\"").count(), 1, "{text}");
+    assert_eq!(text.matches("\"data\"").count(), 1, "{text}");
+    let json = reply.json(200);
+    assert_eq!(json[2]["method"], json!("GET"));
+    assert_eq!(json[2]["data"], json!(null));
+    assert!(json[2]["headers"].is_object());
+    assert_eq!(json[2]["other"], json!("1"));
 }
 
 #[tokio::test]

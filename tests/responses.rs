@@ -8,6 +8,19 @@ use serde::Serialize;
 use serde_json::json;
 use usrv::{http, route, Body, Json, Rejection, Response, StatusCode};
 
+#[route("/status/<int:code>")]
+fn any_status(code: u16) -> (u16, &'static str) {
+    (code, "hi")
+}
+
+#[route("/status-code/<int:code>")]
+fn any_status_code(code: u16) -> Response {
+    http::Response::builder()
+        .status(StatusCode::from_u16(code).unwrap())
+        .body(Body::from("hi"))
+        .unwrap()
+}
+
 #[route("/status-only")]
 fn status_only() -> (u16,) {
     (202,)
@@ -308,4 +321,28 @@ async fn an_impossible_status_or_value_is_500() {
         .get("/not-serialisable")
         .await
         .error(500, &["serialis"]);
+}
+
+/// A handler's status must be a final one (200 to 599): anything else is a
+/// logged 500 with the usual JSON reason, however it was returned.
+#[tokio::test]
+async fn statuses_outside_200_to_599_are_500() {
+    let server = TestServer::start().await;
+    for code in [100, 101, 103, 199, 600, 999] {
+        for path in [format!("/status/{code}"), format!("/status-code/{code}")] {
+            server
+                .get(&path)
+                .await
+                .error(500, &[&code.to_string(), "not a final HTTP status"]);
+        }
+    }
+    for code in [200, 299, 418, 599] {
+        let reply = server.get(&format!("/status/{code}")).await;
+        assert_eq!(reply.json(code), json!("hi"));
+    }
+    // Below 100 is not a status at all.
+    server
+        .get("/status/42")
+        .await
+        .error(500, &["not a final HTTP status"]);
 }

@@ -389,3 +389,17 @@ async fn a_path_buf_cannot_escape_where_it_is_joined() {
     // A `String` takes the rest of the path as it is.
     assert_eq!(server.get("/files/a/../b").await.json(200), json!("a/../b"));
 }
+
+/// `OPTIONS` on a path whose routes do not answer it: 204 with `Allow`
+/// (a route that names OPTIONS answers it itself, as `/item` above).
+#[tokio::test]
+async fn options_answers_the_allowed_methods() {
+    let server = TestServer::start().await;
+    let reply = server.send(request(Method::OPTIONS, "/post-only")).await;
+    assert_eq!(reply.status, 204, "{}", reply.text());
+    assert!(reply.body.is_empty());
+    assert_eq!(reply.header("allow"), Some("POST, OPTIONS"));
+    // No route at all: still 404.
+    let reply = server.send(request(Method::OPTIONS, "/nowhere")).await;
+    reply.error(404, &[]);
+}

@@ -1167,7 +1167,10 @@ async fn covered_headers_must_be_single_and_visible_ascii() {
     .await;
     raw.assert_error(400, "`Content-Type` header of a signed request");
     // Signed with a Content-Type; a second one is added.
-    let signed = Wire::new("POST", "/whoami").json("{}").sign(&client).to_bytes();
+    let signed = Wire::new("POST", "/whoami")
+        .json("{}")
+        .sign(&client)
+        .to_bytes();
     let raw = send_bytes(
         server.addr,
         &with_raw_headers(&signed, b"Content-Type: text/plain\r\n"),
@@ -1184,7 +1187,12 @@ async fn covered_headers_must_be_single_and_visible_ascii() {
         let once = with_raw_headers(&signed.to_bytes(), line);
         let bytes = with_raw_headers(&once, line);
         let raw = send_bytes(server.addr, &bytes).await;
-        assert_eq!(raw.status, 400, "{}: {raw:?}", String::from_utf8_lossy(line));
+        assert_eq!(
+            raw.status,
+            400,
+            "{}: {raw:?}",
+            String::from_utf8_lossy(line)
+        );
     }
     // The same request untouched is served.
     let raw = server

@@ -320,8 +320,8 @@ impl Raw {
         }
     }
 
-    /// The refusal of a malformed request: a 4xx answer, or the connection
-    /// closed without an answer; either way before [`LIMIT`].
+    /// The refusal of a malformed request: a clear 4xx answer before
+    /// [`LIMIT`]. A server that closes without a word is not a pass.
     #[track_caller]
     pub fn assert_refused(&self) {
         assert!(
@@ -330,11 +330,22 @@ impl Raw {
         );
         match self.status() {
             Some(status) => assert!((400..500).contains(&status), "{}", self.text()),
-            None => assert!(
-                self.bytes.is_empty() && self.closed,
-                "neither a response nor a clean close: {:?}",
-                self.text()
-            ),
+            None => panic!("no 4xx answer (closed: {}): {:?}", self.closed, self.text()),
+        }
+    }
+}
+
+impl Raw {
+    /// A request that never finished, cut off at a timeout: the connection
+    /// is closed, after a 408 or without a word (the client may be gone).
+    #[track_caller]
+    pub fn assert_timed_out(&self) {
+        assert!(
+            self.finished && self.closed,
+            "the server did not close: {self:?}"
+        );
+        if let Some(status) = self.status() {
+            assert_eq!(status, 408, "{}", self.text());
         }
     }
 }

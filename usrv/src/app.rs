@@ -137,11 +137,11 @@ impl App {
         if let Some(started) = started {
             tracing::info!(
                 target: "usrv",
-                "{} {} {} {}µs",
-                parts.method,
-                parts.uri.path(),
-                response.status().as_u16(),
-                started.elapsed().as_micros()
+                method = %parts.method,
+                path = parts.uri.path(),
+                status = response.status().as_u16(),
+                micros = started.elapsed().as_micros() as u64,
+                "request"
             );
         }
         response
@@ -159,6 +159,9 @@ impl App {
             .find(&parts.method, parts.uri.path(), &mut params)
         {
             Found::Route(route) => route,
+            Found::MethodNotAllowed(allow) if parts.method == Method::OPTIONS => {
+                return options(allow)
+            }
             Found::MethodNotAllowed(allow) => return method_not_allowed(allow),
             Found::NotFound => return self.not_found(parts),
         };
@@ -312,6 +315,17 @@ fn call(
         arg_names: route.arg_names,
         identity,
     })
+}
+
+/// `OPTIONS` on a path whose routes do not answer it themselves: 204 with
+/// the methods they answer.
+fn options(allow: &HeaderValue) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let mut methods = allow.as_bytes().to_vec();
+    methods.extend_from_slice(b", OPTIONS");
+    let allow = HeaderValue::from_bytes(&methods).expect("method names are a valid header");
+    response.headers_mut().insert(ALLOW, allow);
+    response
 }
 
 fn method_not_allowed(allow: &HeaderValue) -> Response {

@@ -54,3 +54,25 @@ impl From<io::Error> for Error {
         Error::Io(error)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `fn main() -> Result<(), usrv::Error>` prints `Error: ` and `Debug`.
+    #[test]
+    fn debug_is_the_same_sentence() {
+        let error = Error::Bind(
+            "127.0.0.1:5000".into(),
+            io::Error::new(io::ErrorKind::AddrInUse, "address already in use"),
+        );
+        let sentence = "cannot listen on 127.0.0.1:5000: address already in use";
+        assert_eq!(error.to_string(), sentence);
+        assert_eq!(format!("{error:?}"), sentence);
+        let error = Error::Key("me.key: wrong passphrase".into());
+        assert_eq!(
+            format!("{error:?}"),
+            "cannot load the server key: me.key: wrong passphrase"
+        );
+    }
+}

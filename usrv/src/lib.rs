@@ -88,8 +88,8 @@ pub use extract::{
 };
 pub use json::Json;
 pub use rejection::Rejection;
-pub use route::Route;
 pub use response::{IntoResponse, IntoStatus, Response};
+pub use route::Route;
 pub use server::{serve, Bound, LayeredService, Server, DEFAULT_ADDR};
 pub use usrv_macros::route;
 

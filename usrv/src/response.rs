@@ -92,7 +92,10 @@ pub(crate) fn json_response<T: Serialize + ?Sized>(value: &T) -> Response {
 fn json_with_status<T: Serialize + ?Sized>(status: Option<StatusCode>, value: &T) -> Response {
     let Some(status) = status else {
         tracing::error!(target: "usrv", "a handler returned an invalid HTTP status");
-        return Rejection::internal("the handler returned an invalid HTTP status").into_response();
+        return Rejection::internal(
+            "the handler returned a status that is not a final HTTP status (200 to 599)",
+        )
+        .into_response();
     };
     let mut response = json_response(value);
     if response.status() == StatusCode::OK {

@@ -233,7 +233,7 @@ impl Route {
     /// borrowed from the request is held across its `.await`.
     pub(crate) fn invoke(&self, ctx: &Ctx<'_>) -> Outcome {
         match std::panic::catch_unwind(AssertUnwindSafe(|| (self.call)(ctx))) {
-            Ok(Ok(Answer::Ready(response))) => Outcome::Now(response),
+            Ok(Ok(Answer::Ready(response))) => Outcome::Now(final_status(response)),
             Ok(Ok(Answer::Pending(future))) => Outcome::Later(CatchPanic(future)),
             Ok(Err(rejection)) => Outcome::Now(rejection.into_response()),
             Err(panic) => Outcome::Now(panic_response(panic_text(&panic))),
@@ -265,11 +265,33 @@ impl Future for CatchPanic {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         match std::panic::catch_unwind(AssertUnwindSafe(|| self.0.as_mut().poll(cx))) {
-            Ok(poll) => poll,
+            Ok(poll) => poll.map(final_status),
             Err(panic) => Poll::Ready(panic_response(panic_text(&panic))),
         }
     }
 }
+
+/// A handler's response must carry a final status, 200 to 599 (a 1xx is
+/// not a final answer, and HTTP has no status above 599); anything else is
+/// logged and answered 500. A 101 that switches protocols is marked by the
+/// code that performs the upgrade ([`SwitchingProtocols`]).
+fn final_status(response: Response) -> Response {
+    let status = response.status().as_u16();
+    if (200..=599).contains(&status)
+        || (status == 101 && response.extensions().get::<SwitchingProtocols>().is_some())
+    {
+        return response;
+    }
+    tracing::error!(target: "usrv", status, "a handler returned a status that is not a final HTTP status");
+    Rejection::internal(format!(
+        "the handler returned the status {status}, which is not a final HTTP status (200 to 599)"
+    ))
+    .into_response()
+}
+
+/// Marks a 101 response that performs a protocol upgrade (WebSockets).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SwitchingProtocols;
 
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> &str {
     panic

@@ -21,11 +21,11 @@ use tower::{Layer, Service, ServiceExt};
 use usrv_crypto::{PublicKey, ReplayStore, SecretKey};
 
 use crate::app::{App, AppConfig};
+use crate::error::Error;
 use crate::guard::{watchdog, GuardedIo, HeadGuard};
+use crate::rejection::Rejection;
 use crate::response::IntoResponse;
 use crate::route::Route;
-use crate::error::Error;
-use crate::rejection::Rejection;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -50,8 +50,11 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:5000";
 /// }
 /// ```
 ///
-/// It binds `USRV_ADDR`, else `127.0.0.1:5000`, logs the address and the
-/// server public key, and stops gracefully on Ctrl-C or SIGTERM.
+/// It binds `USRV_ADDR`, else `127.0.0.1:5000`, logs the address, the
+/// number of routes and the server public key, then one line per request
+/// (to standard output at level `USRV_LOG`, default `info`, unless the
+/// application installed its own `tracing` subscriber), and stops
+/// gracefully on Ctrl-C or SIGTERM.
 pub fn serve() -> Server {
     Server::default()
 }
@@ -265,6 +268,7 @@ impl IntoFuture for Server {
     type IntoFuture = Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
+        install_default_logging();
         Box::pin(async move { self.bind().await?.run().await })
     }
 }
@@ -390,6 +394,23 @@ impl Bound {
         connections.shutdown().await;
         Ok(())
     }
+}
+
+/// Unless the application installed a `tracing` subscriber of its own,
+/// prints usrv's log (the start-up line, one line per request) to standard
+/// output, filtered by `USRV_LOG` (`RUST_LOG` syntax: `info` by default,
+/// `warn`, `off`, `usrv=debug`...).
+fn install_default_logging() {
+    if tracing::dispatcher::has_been_set() {
+        return;
+    }
+    let filter = std::env::var("USRV_LOG").unwrap_or_else(|_| "info".to_owned());
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|error| {
+        eprintln!("USRV_LOG={filter:?} is not a valid filter ({error}): logging at `info`");
+        tracing_subscriber::EnvFilter::new("info")
+    });
+    // Fails only when another subscriber won a race: then that one logs.
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
 
 /// A tower layer failed: log it, answer 500.

@@ -10,9 +10,9 @@
 //! whatever their name.
 
 mod body;
+mod catch_all;
 mod decode;
 mod identity;
-mod catch_all;
 mod multipart;
 pub(crate) mod param;
 mod parts;
@@ -25,8 +25,8 @@ use http::request::Parts;
 
 pub(crate) use body::value_reason;
 pub use body::{Form, Request};
-pub use identity::Identity;
 pub use catch_all::{Args, Kwargs};
+pub use identity::Identity;
 pub use multipart::{Multipart, Part};
 pub use param::{FloatParam, FromParam, IntParam, PathParam, StrParam};
 
