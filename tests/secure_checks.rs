@@ -5,12 +5,13 @@
 //! sealed replies, the identity extractors, and error bodies that never echo
 //! what was sent.
 
-mod secure_support;
+mod common;
 
 use std::time::Duration;
 
+use common::secure::{error_reason, find, off_curve_key_hex, send_bytes, Raw, Wire};
+use common::TestServer;
 use hmac::{KeyInit, Mac};
-use secure_support::{error_reason, find, off_curve_key_hex, send_bytes, Raw, Server, Wire};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use usrv::crypto::{envelope, Nonce, SecretKey};
@@ -76,7 +77,7 @@ fn signed_post(client: &SecretKey) -> Wire {
 
 #[tokio::test]
 async fn a_valid_signed_request_passes() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     let raw = server.send(&signed_post(&client)).await;
     assert_eq!(raw.status, 200, "{raw:?}");
@@ -85,7 +86,7 @@ async fn a_valid_signed_request_passes() {
 
 #[tokio::test]
 async fn each_missing_identity_header_is_400() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     for (name, strip) in [
         ("Sender-Public-Key", 0),
@@ -117,7 +118,7 @@ async fn each_missing_identity_header_is_400() {
 
 #[tokio::test]
 async fn malformed_sender_keys_are_400() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     let good = client.public_key().to_string();
     let bad_keys = [
@@ -148,7 +149,7 @@ async fn malformed_sender_keys_are_400() {
 
 #[tokio::test]
 async fn malformed_nonces_are_400() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     let ms = usrv::crypto::nonce::now_unix_ms();
     let rand = "0123456789abcdef0123456789abcdef";
@@ -193,7 +194,7 @@ async fn malformed_nonces_are_400() {
 
 #[tokio::test]
 async fn malformed_signatures_are_400() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     for edit in 0..5 {
         let mut wire = signed_post(&client);
@@ -218,7 +219,7 @@ async fn malformed_signatures_are_400() {
 
 #[tokio::test]
 async fn nonces_outside_the_window_are_401() {
-    let server = Server::start().await; // ±30 s
+    let server = TestServer::start().await; // ±30 s
     let client = key();
     let post = || Wire::new("POST", "/signed").body("hello", "text/plain");
     let raw = server.send(&post().sign_at(&client, -60_000)).await;
@@ -242,7 +243,7 @@ async fn nonces_outside_the_window_are_401() {
     );
     server.assert_alive().await;
 
-    let server = Server::with(|s| s.replay_window(Duration::from_secs(2))).await;
+    let server = TestServer::with(|s| s.replay_window(Duration::from_secs(2))).await;
     let raw = server.send(&post().sign_at(&client, -3_000)).await;
     raw.assert_error(401, "too old");
     let raw = server.send(&post().sign_at(&client, 3_000)).await;
@@ -260,7 +261,7 @@ async fn nonces_outside_the_window_are_401() {
 
 #[tokio::test]
 async fn a_request_held_past_the_window_is_refused() {
-    let server = Server::with(|s| s.replay_window(Duration::from_secs(1))).await;
+    let server = TestServer::with(|s| s.replay_window(Duration::from_secs(1))).await;
     let client = key();
     let captured = signed_post(&client).sign_at(&client, -800).to_bytes();
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -272,7 +273,7 @@ async fn a_request_held_past_the_window_is_refused() {
 
 #[tokio::test]
 async fn bodies_over_the_limit_are_413() {
-    let server = Server::with(|s| s.body_limit(1024)).await;
+    let server = TestServer::with(|s| s.body_limit(1024)).await;
     let client = key();
     let sized = |n: usize| Wire::new("POST", "/signed").body(vec![b'a'; n], "text/plain");
 
@@ -292,7 +293,7 @@ async fn bodies_over_the_limit_are_413() {
 
 #[tokio::test]
 async fn invalid_signatures_are_401() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     let other = key();
     let base = || {
@@ -379,7 +380,7 @@ async fn invalid_signatures_are_401() {
 
 #[tokio::test]
 async fn a_replayed_request_is_412() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     let captured = signed_post(&client).to_bytes();
     let first = send_bytes(server.addr, &captured).await;
@@ -447,7 +448,7 @@ async fn a_replayed_request_is_412() {
 
 #[tokio::test]
 async fn a_nonce_is_recorded_only_once_its_signature_verified() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     let nonce = Nonce::generate().to_string();
     let wire = signed_post(&client).sign_nonce(&client, &nonce);
@@ -463,7 +464,7 @@ async fn a_nonce_is_recorded_only_once_its_signature_verified() {
 
 #[tokio::test]
 async fn cheap_checks_come_first() {
-    let server = Server::with(|s| s.body_limit(1024)).await;
+    let server = TestServer::with(|s| s.body_limit(1024)).await;
     let client = key();
     let post = |n: usize| Wire::new("POST", "/signed").body(vec![b'a'; n], "text/plain");
 
@@ -596,7 +597,8 @@ fn hmac_tag(key: &[u8], data: &[u8]) -> Vec<u8> {
 async fn envelopes_that_do_not_open_share_one_400() {
     let server_secret = key();
     let server_bytes = server_secret.to_bytes();
-    let server = Server::with(move |s| s.key(SecretKey::from_bytes(&server_bytes).unwrap())).await;
+    let server =
+        TestServer::with(move |s| s.key(SecretKey::from_bytes(&server_bytes).unwrap())).await;
     let client = key();
     let mut reasons = Vec::new();
     for (what, wire) in broken_envelopes(&server.key) {
@@ -635,7 +637,7 @@ async fn envelopes_that_do_not_open_share_one_400() {
 
 #[tokio::test]
 async fn malformed_ephemeral_keys_are_400_like_any_envelope_failure() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     // Off the curve: the signature covers its text, then the envelope fails.
     let mut wire = Wire::new("POST", "/vault").json("{}").seal(&server.key);
@@ -667,7 +669,7 @@ async fn malformed_ephemeral_keys_are_400_like_any_envelope_failure() {
 /// even when the envelope's key is unusable.
 #[tokio::test]
 async fn a_bad_signature_beats_an_unusable_ephemeral_key() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let mut wire = Wire::new("POST", "/vault").json("{}").seal(&server.key);
     wire.ephemeral = Some(off_curve_key_hex());
     let mut wire = wire.sign(&key());
@@ -680,7 +682,7 @@ async fn a_bad_signature_beats_an_unusable_ephemeral_key() {
 
 #[tokio::test]
 async fn unsigned_envelopes_are_401_whatever_their_ephemeral_key() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     for ephemeral in [Some(off_curve_key_hex()), Some("12".into()), None] {
         let mut wire = Wire::new("POST", "/echo").json("{}").seal(&server.key);
         wire.ephemeral = ephemeral.clone();
@@ -693,7 +695,7 @@ async fn unsigned_envelopes_are_401_whatever_their_ephemeral_key() {
 
 #[tokio::test]
 async fn unsigned_requests_to_routes_that_need_a_sender_are_401() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let raw = server
         .send(&Wire::new("POST", "/signed").body("x", "text/plain"))
         .await;
@@ -715,7 +717,7 @@ async fn unsigned_requests_to_routes_that_need_a_sender_are_401() {
 
 #[tokio::test]
 async fn plaintext_to_an_encrypted_route_is_415() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     let wire = Wire::new("POST", "/vault")
         .json(r#"{"a": 1}"#)
@@ -731,7 +733,7 @@ async fn plaintext_to_an_encrypted_route_is_415() {
 
 #[tokio::test]
 async fn an_unsigned_request_carrying_an_envelope_is_401() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     for target in ["/echo", "/maybe", "/vault"] {
         let wire = Wire::new("POST", target).json("{}").seal(&server.key);
         let raw = server.send(&wire).await;
@@ -750,7 +752,7 @@ async fn the_allow_list_refuses_other_keys_with_403() {
     let allowed = key();
     let stranger = key();
     let allowed_public = allowed.public_key();
-    let server = Server::with(move |s| s.allow_keys([allowed_public])).await;
+    let server = TestServer::with(move |s| s.allow_keys([allowed_public])).await;
     let raw = server.send(&signed_post(&allowed)).await;
     assert_eq!(raw.status, 200, "{raw:?}");
     let raw = server.send(&signed_post(&stranger)).await;
@@ -775,7 +777,8 @@ async fn puk_answers_the_server_key_unless_turned_off() {
     let secret = key();
     let expected = secret.public_key();
     let secret_bytes = secret.to_bytes();
-    let server = Server::with(move |s| s.key(SecretKey::from_bytes(&secret_bytes).unwrap())).await;
+    let server =
+        TestServer::with(move |s| s.key(SecretKey::from_bytes(&secret_bytes).unwrap())).await;
     assert_eq!(server.key, expected);
     let raw = server.send(&Wire::new("GET", "/puk")).await;
     assert_eq!(raw.status, 200);
@@ -785,7 +788,7 @@ async fn puk_answers_the_server_key_unless_turned_off() {
         .starts_with("application/json"));
     assert_eq!(raw.json(), json!(expected.to_string()));
 
-    let server = Server::with(|s| s.public_key_route(false)).await;
+    let server = TestServer::with(|s| s.public_key_route(false)).await;
     let raw = server.send(&Wire::new("GET", "/puk")).await;
     raw.assert_error(404, "");
     // Signed routes still work without discovery.
@@ -795,7 +798,7 @@ async fn puk_answers_the_server_key_unless_turned_off() {
 
 #[tokio::test]
 async fn replies_to_signed_requests_are_signed_and_bound_to_the_nonce() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     let wire = signed_post(&client);
     let nonce = wire.nonce.clone().unwrap();
@@ -834,7 +837,7 @@ async fn replies_to_signed_requests_are_signed_and_bound_to_the_nonce() {
 
 #[tokio::test]
 async fn replies_are_sealed_when_asked_or_when_the_route_is_encrypted() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
 
     // Accept-Encoding: usrv-v1 on a plaintext request.
@@ -893,7 +896,7 @@ async fn replies_are_sealed_when_asked_or_when_the_route_is_encrypted() {
 
 #[tokio::test]
 async fn identity_extractors_see_the_verified_sender() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     let raw = server
         .send(&Wire::new("POST", "/whoami").sign(&client))
@@ -920,7 +923,7 @@ async fn identity_extractors_see_the_verified_sender() {
 #[tokio::test]
 async fn error_bodies_never_echo_the_body() {
     const MARKER: &str = "MARKER-7f3a9c-do-not-echo";
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     let bodies = [
         // Not JSON.
@@ -939,12 +942,12 @@ async fn error_bodies_never_echo_the_body() {
         assert_eq!(raw.status, 400, "{target} {body:?}: {raw:?}");
         assert!(raw.is_sealed(), "{raw:?}");
         assert!(
-            secure_support::find(&raw.wire, MARKER.as_bytes()).is_none(),
+            find(&raw.wire, MARKER.as_bytes()).is_none(),
             "the marker is on the wire: {raw:?}"
         );
         let plain = raw.plain(&client);
         assert!(
-            secure_support::find(&plain, MARKER.as_bytes()).is_none(),
+            find(&plain, MARKER.as_bytes()).is_none(),
             "the opened reply echoes the body: {}",
             String::from_utf8_lossy(&plain)
         );
@@ -957,7 +960,7 @@ async fn error_bodies_never_echo_the_body() {
     wire.signature = Some("00".repeat(64));
     let raw = server.send(&wire).await;
     assert_eq!(raw.status, 401);
-    assert!(secure_support::find(&raw.wire, MARKER.as_bytes()).is_none());
+    assert!(find(&raw.wire, MARKER.as_bytes()).is_none());
     let raw = server
         .send(
             &Wire::new("POST", "/vault")
@@ -966,8 +969,8 @@ async fn error_bodies_never_echo_the_body() {
         )
         .await;
     assert_eq!(raw.status, 415);
-    assert!(secure_support::find(&raw.wire, MARKER.as_bytes()).is_none());
-    assert!(secure_support::find(&raw.plain(&client), MARKER.as_bytes()).is_none());
+    assert!(find(&raw.wire, MARKER.as_bytes()).is_none());
+    assert!(find(&raw.plain(&client), MARKER.as_bytes()).is_none());
     // Nor key material: the server's secret never appears, and the only
     // key in an error reply is the public signing key header.
     server.assert_alive().await;
@@ -975,7 +978,7 @@ async fn error_bodies_never_echo_the_body() {
 
 #[tokio::test]
 async fn a_full_replay_store_answers_503() {
-    let server = Server::with(|s| s.replay_capacity(2)).await;
+    let server = TestServer::with(|s| s.replay_capacity(2)).await;
     let client = key();
     assert_eq!(server.send(&signed_post(&client)).await.status, 200);
     assert_eq!(server.send(&signed_post(&client)).await.status, 200);
@@ -989,7 +992,7 @@ async fn a_full_replay_store_answers_503() {
 
 #[tokio::test]
 async fn the_server_stops_cleanly_after_hostile_traffic() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     let mut wire = signed_post(&client);
     wire.signature = Some("zz".into());
@@ -1000,7 +1003,7 @@ async fn the_server_stops_cleanly_after_hostile_traffic() {
     let captured = signed_post(&client).to_bytes();
     send_bytes(server.addr, &captured).await;
     send_bytes(server.addr, &captured).await;
-    server.stop().await;
+    server.stop().await.expect("run() succeeds");
 }
 
 fn hex_bytes(text: &str) -> Vec<u8> {
@@ -1017,7 +1020,7 @@ fn to_hex(bytes: &[u8]) -> String {
 #[tokio::test]
 async fn typed_json_errors_do_not_echo_decrypted_values() {
     const MARKER: &str = "MARKER-51c0de-do-not-echo";
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     for body in [
         format!(r#"{{"n": "{MARKER}"}}"#),
@@ -1044,7 +1047,7 @@ async fn typed_json_errors_do_not_echo_decrypted_values() {
 
 #[tokio::test]
 async fn signatures_cover_the_target_exactly_as_sent() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     for target in [
         "/signed?x=a%20b&y=%C3%A9",
@@ -1073,7 +1076,7 @@ async fn signatures_cover_the_target_exactly_as_sent() {
 }
 
 /// Sends a `Wire` over an HTTP/2 (prior knowledge) connection.
-async fn send_h2(server: &Server, wire: &Wire) -> (u16, usrv::HeaderMap, Vec<u8>) {
+async fn send_h2(server: &TestServer, wire: &Wire) -> (u16, usrv::HeaderMap, Vec<u8>) {
     use http_body_util::{BodyExt, Full};
     let stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     let (mut sender, connection) = hyper::client::conn::http2::handshake(
@@ -1102,7 +1105,7 @@ async fn send_h2(server: &Server, wire: &Wire) -> (u16, usrv::HeaderMap, Vec<u8>
     let request = request
         .body(Full::new(Bytes::from(wire.body.clone())))
         .unwrap();
-    let response = tokio::time::timeout(secure_support::LIMIT, sender.send_request(request))
+    let response = tokio::time::timeout(common::LIMIT, sender.send_request(request))
         .await
         .expect("in time")
         .expect("a reply");
@@ -1114,7 +1117,7 @@ async fn send_h2(server: &Server, wire: &Wire) -> (u16, usrv::HeaderMap, Vec<u8>
 
 #[tokio::test]
 async fn the_protocol_holds_over_http2() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     let wire = Wire::new("POST", "/vault?x=1")
         .json(r#"{"over": "h2"}"#)
@@ -1156,7 +1159,7 @@ fn with_raw_headers(wire: &[u8], lines: &[u8]) -> Vec<u8> {
 /// the request malformed before anything else is checked.
 #[tokio::test]
 async fn covered_headers_must_be_single_and_visible_ascii() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = key();
     // Signed without a Content-Type; a non-ASCII one is added on the way.
     let signed = Wire::new("POST", "/whoami").sign(&client).to_bytes();

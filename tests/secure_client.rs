@@ -3,14 +3,15 @@
 //! client does when something between it and the server replays, strips or
 //! tampers with a reply.
 
-mod secure_support;
+mod common;
 
 use std::sync::{Arc, Mutex};
 
-use secure_support::{
+use common::secure::{
     fake_server, flip_last_body_byte, forward, proxy, send_bytes, without_header, without_headers,
-    Message, Server, Wire,
+    Message, Wire,
 };
+use common::TestServer;
 use serde_json::{json, Value};
 use usrv::client::ClientError;
 use usrv::crypto::SecretKey;
@@ -46,7 +47,7 @@ fn conflict() -> Result<(u16, String), Rejection> {
     Err(Rejection::new(StatusCode::CONFLICT, "already there"))
 }
 
-fn client_of(server: &Server) -> Client {
+fn client_of(server: &TestServer) -> Client {
     Client::new(&server.url())
         .expect("a valid URL")
         .with_key(SecretKey::generate())
@@ -58,7 +59,7 @@ fn client_at(addr: std::net::SocketAddr) -> Client {
 
 #[tokio::test]
 async fn signed_round_trip_with_a_discovered_server_key() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = client_of(&server);
     let me = client.public_key().unwrap().to_string();
     let reply = client
@@ -89,7 +90,7 @@ async fn signed_round_trip_with_a_discovered_server_key() {
 
 #[tokio::test]
 async fn signed_and_encrypted_round_trips_with_a_pinned_server_key() {
-    let server = Server::with(|s| s.public_key_route(false)).await;
+    let server = TestServer::with(|s| s.public_key_route(false)).await;
     let client = client_of(&server).with_server_key(server.key);
     let me = client.public_key().unwrap().to_string();
     let reply = client.get("/whoami").signed().send().await.unwrap();
@@ -131,7 +132,7 @@ async fn signed_and_encrypted_round_trips_with_a_pinned_server_key() {
 
 #[tokio::test]
 async fn without_puk_and_without_a_pinned_key_discovery_fails() {
-    let server = Server::with(|s| s.public_key_route(false)).await;
+    let server = TestServer::with(|s| s.public_key_route(false)).await;
     let client = client_of(&server);
     let error = client.post("/whoami").signed().send().await.unwrap_err();
     assert!(matches!(error, ClientError::Discovery(_)), "{error:?}");
@@ -139,7 +140,7 @@ async fn without_puk_and_without_a_pinned_key_discovery_fails() {
 
 #[tokio::test]
 async fn signing_without_a_key_is_refused_before_sending() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = client_at(server.addr);
     let error = client.post("/whoami").signed().send().await.unwrap_err();
     assert!(matches!(error, ClientError::NoKey), "{error:?}");
@@ -149,7 +150,7 @@ async fn signing_without_a_key_is_refused_before_sending() {
 
 #[tokio::test]
 async fn a_reply_from_another_key_is_refused() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let impostor = SecretKey::generate().public_key();
     let client = client_of(&server).with_server_key(impostor);
     let error = client.post("/whoami").signed().send().await.unwrap_err();
@@ -169,7 +170,7 @@ async fn a_reply_from_another_key_is_refused() {
 
 #[tokio::test]
 async fn a_captured_reply_served_to_another_request_is_refused() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let key = SecretKey::generate();
     let key_bytes = key.to_bytes();
     // A genuine signed reply to one request of this very client key.
@@ -198,7 +199,7 @@ async fn a_captured_reply_served_to_another_request_is_refused() {
 
 #[tokio::test]
 async fn a_reply_with_its_signature_removed_is_refused() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let strip_signature = proxy(server.addr, |reply| {
         without_header(&reply, "sender-signature")
     })
@@ -236,7 +237,7 @@ async fn a_reply_with_its_signature_removed_is_refused() {
 
 #[tokio::test]
 async fn a_tampered_reply_is_refused() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let body_flipped = proxy(server.addr, |reply| flip_last_body_byte(&reply)).await;
     let status_changed = proxy(server.addr, |reply| {
         let mut bytes = reply.wire.clone();
@@ -281,7 +282,7 @@ async fn a_tampered_reply_is_refused() {
 
 #[tokio::test]
 async fn an_unsigned_error_in_place_of_a_signed_reply_stays_unauthenticated() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let forged = proxy(server.addr, |_reply| {
         let body = br#"{"error":"go away","status":401}"#;
         let mut bytes = format!(
@@ -312,7 +313,7 @@ async fn an_unsigned_error_in_place_of_a_signed_reply_stays_unauthenticated() {
 
 #[tokio::test]
 async fn the_clients_requests_cannot_be_replayed() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let seen: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
     let recorder = {
         let seen = seen.clone();
@@ -344,14 +345,14 @@ async fn the_clients_requests_cannot_be_replayed() {
         .pop()
         .expect("the request went through");
     // The sealed body is not readable on the wire.
-    assert!(secure_support::find(&captured, b"pay").is_none());
+    assert!(common::secure::find(&captured, b"pay").is_none());
     let raw = send_bytes(server.addr, &captured).await;
     raw.assert_error(412, "already used");
 }
 
 #[tokio::test]
 async fn a_mebibyte_round_trips_sealed() {
-    let server = Server::with(|s| s.body_limit(2 << 20)).await;
+    let server = TestServer::with(|s| s.body_limit(2 << 20)).await;
     let client = client_of(&server).with_server_key(server.key);
     let data: Vec<u8> = (0..1 << 20).map(|i: u32| (i * 7 + i / 251) as u8).collect();
     let reply = client
@@ -367,7 +368,7 @@ async fn a_mebibyte_round_trips_sealed() {
 
     // The envelope is larger than the plaintext: a 1 MiB body does not fit
     // the default 1 MiB limit once sealed.
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = client_of(&server).with_server_key(server.key);
     match client
         .post("/blob")
@@ -383,7 +384,7 @@ async fn a_mebibyte_round_trips_sealed() {
 
 #[tokio::test]
 async fn http_errors_are_status_errors() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     let client = client_of(&server);
 
     // Refused before any signature: not authenticated.
@@ -455,7 +456,7 @@ async fn http_errors_are_status_errors() {
 async fn the_client_works_against_the_allow_list() {
     let allowed = SecretKey::generate();
     let allowed_public = allowed.public_key();
-    let server = Server::with(move |s| s.allow_keys([allowed_public])).await;
+    let server = TestServer::with(move |s| s.allow_keys([allowed_public])).await;
     let client = Client::new(&server.url()).unwrap().with_key(allowed);
     assert_eq!(
         client

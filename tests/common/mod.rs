@@ -7,6 +7,8 @@
 //! a test instead of hanging it.
 #![allow(dead_code)]
 
+pub mod secure;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -23,7 +25,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// The upper bound of any single network wait in the tests ("never hangs").
-pub const LIMIT: Duration = Duration::from_secs(5);
+pub const LIMIT: Duration = Duration::from_secs(10);
 
 /// The header read timeout the test servers are configured with.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(1);
@@ -31,6 +33,8 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(1);
 /// A server running on an ephemeral port of 127.0.0.1, stopped on drop.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The server's public key (`Bound::app().public_key()`).
+    pub key: usrv::crypto::PublicKey,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<Result<(), usrv::Error>>>,
 }
@@ -47,6 +51,7 @@ impl TestServer {
         let server = usrv::serve()
             .addr("127.0.0.1:0")
             .header_read_timeout(HEADER_TIMEOUT)
+            .shutdown_grace(Duration::from_secs(1))
             .shutdown_signal(async move {
                 let _ = stopped.await;
             });
@@ -59,6 +64,7 @@ impl TestServer {
         assert_ne!(addr.port(), 0);
         TestServer {
             addr,
+            key: *bound.app().public_key(),
             stop: Some(stop),
             handle: Some(tokio::spawn(bound.run())),
         }
@@ -83,9 +89,24 @@ impl TestServer {
         .await
     }
 
-    /// Any request on a fresh connection.
-    pub async fn send(&self, request: Request<Bytes>) -> Reply {
-        send(self.addr, request).await
+    /// `http://127.0.0.1:port`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Any request on a fresh connection: a `Request<Bytes>` (through
+    /// hyper's client, answers a [`Reply`]) or a raw [`secure::Wire`]
+    /// (answers a [`secure::Raw`]).
+    pub async fn send<R: Exchange>(&self, request: R) -> R::Reply {
+        request.exchange(self.addr).await
+    }
+
+    /// The server still answers: `GET /puk` → 200 with its key.
+    pub async fn assert_alive(&self) {
+        let raw = secure::Wire::new("GET", "/puk").send(self.addr).await;
+        assert_eq!(raw.status, 200, "the server keeps serving: {raw:?}");
+        let key: String = serde_json::from_slice(&raw.body).expect("a JSON string");
+        assert_eq!(key, self.key.to_string());
     }
 
     /// Raw bytes on a fresh TCP connection; see [`raw`].
@@ -104,6 +125,22 @@ impl Drop for TestServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+/// Something a test sends to a server on a fresh connection.
+pub trait Exchange {
+    /// What comes back.
+    type Reply;
+    /// Sends it to `addr` and reads the answer.
+    async fn exchange(self, addr: SocketAddr) -> Self::Reply;
+}
+
+impl Exchange for Request<Bytes> {
+    type Reply = Reply;
+
+    async fn exchange(self, addr: SocketAddr) -> Reply {
+        send(addr, self).await
     }
 }
 

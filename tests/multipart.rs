@@ -1,5 +1,8 @@
 //! `Multipart` over a real socket, sent by `usrv::Client`.
 
+mod common;
+
+use common::TestServer;
 use usrv::client::{ClientError, MultipartForm};
 use usrv::{route, Client, Multipart};
 
@@ -19,18 +22,8 @@ fn upload(form: Multipart) -> (u16, Summary, Option<String>) {
 
 #[tokio::test]
 async fn multipart_bodies_round_trip_and_bad_ones_get_4xx() {
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = usrv::serve()
-        .addr("127.0.0.1:0")
-        .shutdown_signal(async {
-            let _ = stopped.await;
-        })
-        .bind()
-        .await
-        .unwrap();
-    let addr = server.local_addr();
-    let running = tokio::spawn(server.run());
-    let client = Client::new(&format!("http://{addr}")).unwrap();
+    let server = TestServer::start().await;
+    let client = Client::new(&server.url()).unwrap();
 
     let binary: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
     let form = MultipartForm::new().text("title", "my \"notes\"").file(
@@ -64,6 +57,5 @@ async fn multipart_bodies_round_trip_and_bad_ones_get_4xx() {
         other => panic!("expected 400, got {other:?}"),
     }
 
-    stop.send(()).unwrap();
-    running.await.unwrap().unwrap();
+    server.stop().await.unwrap();
 }

@@ -1,7 +1,10 @@
 //! `Server::layer`: tower layers around the routes, over a real socket.
 
+mod common;
+
 use std::time::Duration;
 
+use common::TestServer;
 use tower::util::MapResponseLayer;
 use usrv::client::ClientError;
 use usrv::{route, Client};
@@ -19,43 +22,36 @@ async fn slow() -> &'static str {
 
 #[tokio::test]
 async fn layers_wrap_every_route_in_order_and_their_errors_answer_500() {
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = usrv::serve()
-        .addr("127.0.0.1:0")
-        .layer(MapResponseLayer::new(
-            |mut response: usrv::http::Response<_>| {
-                response
-                    .headers_mut()
-                    .insert("x-inner", "1".parse().unwrap());
-                response
-            },
-        ))
-        .layer(MapResponseLayer::new(
-            |mut response: usrv::http::Response<_>| {
-                let inner_ran = response.headers().contains_key("x-inner");
-                let value = if inner_ran {
-                    "after-inner"
-                } else {
-                    "before-inner"
-                };
-                response
-                    .headers_mut()
-                    .insert("x-outer", value.parse().unwrap());
-                response
-            },
-        ))
-        .layer(tower::timeout::TimeoutLayer::new(Duration::from_millis(
-            200,
-        )))
-        .shutdown_signal(async {
-            let _ = stopped.await;
-        })
-        .bind()
-        .await
-        .unwrap();
-    let addr = server.local_addr();
-    let running = tokio::spawn(server.run());
-    let client = Client::new(&format!("http://{addr}")).unwrap();
+    let server = TestServer::with(|server| {
+        server
+            .layer(MapResponseLayer::new(
+                |mut response: usrv::http::Response<_>| {
+                    response
+                        .headers_mut()
+                        .insert("x-inner", "1".parse().unwrap());
+                    response
+                },
+            ))
+            .layer(MapResponseLayer::new(
+                |mut response: usrv::http::Response<_>| {
+                    let inner_ran = response.headers().contains_key("x-inner");
+                    let value = if inner_ran {
+                        "after-inner"
+                    } else {
+                        "before-inner"
+                    };
+                    response
+                        .headers_mut()
+                        .insert("x-outer", value.parse().unwrap());
+                    response
+                },
+            ))
+            .layer(tower::timeout::TimeoutLayer::new(Duration::from_millis(
+                200,
+            )))
+    })
+    .await;
+    let client = Client::new(&server.url()).unwrap();
 
     let reply = client.get("/hello").send().await.unwrap();
     assert_eq!(reply.text().unwrap(), "hello");
@@ -78,6 +74,5 @@ async fn layers_wrap_every_route_in_order_and_their_errors_answer_500() {
     }
     assert_eq!(client.get("/hello").send().await.unwrap().status(), 200);
 
-    stop.send(()).unwrap();
-    running.await.unwrap().unwrap();
+    server.stop().await.unwrap();
 }

@@ -1,6 +1,5 @@
 //! Helpers of the secure-protocol integration tests (`tests/secure*.rs`):
-//! a real server on an ephemeral port, a raw request signer that can tamper
-//! with any byte, a raw HTTP/1.1 exchange over TCP (so a captured request can
+//! a raw request signer that can tamper with any byte, a raw HTTP/1.1 exchange over TCP (so a captured request can
 //! be resent byte for byte), response-signature checks, and a tampering
 //! proxy to put between a `usrv::Client` and the server.
 //!
@@ -9,87 +8,20 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use usrv::crypto::nonce::now_unix_ms;
 use usrv::crypto::{Nonce, PublicKey, RequestBase, ResponseBase, SecretKey, Signature};
 
-/// The upper bound of any single network wait.
-pub const LIMIT: Duration = Duration::from_secs(10);
+use super::LIMIT;
 
-/// A server running on an ephemeral port of 127.0.0.1, stopped on drop.
-pub struct Server {
-    pub addr: SocketAddr,
-    /// The server's public key (`Bound::app().public_key()`).
-    pub key: PublicKey,
-    stop: Option<oneshot::Sender<()>>,
-    handle: Option<JoinHandle<Result<(), usrv::Error>>>,
-}
+impl super::Exchange for &Wire {
+    type Reply = Raw;
 
-impl Server {
-    /// Every route of the test crate, default settings.
-    pub async fn start() -> Server {
-        Server::with(|server| server).await
-    }
-
-    /// Same, with more settings.
-    pub async fn with(configure: impl FnOnce(usrv::Server) -> usrv::Server) -> Server {
-        let (stop, stopped) = oneshot::channel::<()>();
-        let server = usrv::serve()
-            .addr("127.0.0.1:0")
-            .shutdown_grace(Duration::from_secs(1))
-            .shutdown_signal(async move {
-                let _ = stopped.await;
-            });
-        let bound = configure(server).bind().await.expect("the server binds");
-        Server {
-            addr: bound.local_addr(),
-            key: *bound.app().public_key(),
-            stop: Some(stop),
-            handle: Some(tokio::spawn(bound.run())),
-        }
-    }
-
-    /// `http://127.0.0.1:port`.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// Sends a raw request.
-    pub async fn send(&self, wire: &Wire) -> Raw {
-        wire.send(self.addr).await
-    }
-
-    /// The server still answers: `GET /puk` → 200 with its key.
-    pub async fn assert_alive(&self) {
-        let raw = Wire::new("GET", "/puk").send(self.addr).await;
-        assert_eq!(raw.status, 200, "the server keeps serving: {raw:?}");
-        let key: String = serde_json::from_slice(&raw.body).expect("a JSON string");
-        assert_eq!(key, self.key.to_string());
-    }
-
-    /// Sends the shutdown signal and waits for `run()` to return.
-    pub async fn stop(mut self) {
-        let _ = self.stop.take().expect("running").send(());
-        let handle = self.handle.take().expect("running");
-        tokio::time::timeout(LIMIT, handle)
-            .await
-            .expect("run() returns after the shutdown signal")
-            .expect("the server task does not panic")
-            .expect("run() succeeds");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+    async fn exchange(self, addr: SocketAddr) -> Raw {
+        self.send(addr).await
     }
 }
 
