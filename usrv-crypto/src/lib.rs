@@ -13,6 +13,11 @@
 //!   (asynchronous) replay store.
 //! - [`keyfile`]: passphrase-protected key files.
 //!
+//! # Crate features
+//! - `redis` (off by default): `replay::RedisStore`, a replay store in
+//!   Redis that several server instances share (Tokio; connects lazily and
+//!   fails closed).
+//!
 //! The wire contract is PROTOCOL.md; the tests check every vector of
 //! `tests/vectors/usrv-v1.json`, the BIP340 vectors and the NIP-44
 //! conversation-key vectors.

@@ -16,6 +16,9 @@
 //! instance would pass: with the `redis` feature, `RedisStore` is one over
 //! Redis `SET key 1 NX PX <ms>`.
 //!
+//! Both stores treat nonces that differ only in the case of their hex digits
+//! or in leading zeros of their time as the same nonce.
+//!
 //! A store that cannot answer fails closed: it returns
 //! [`ReplayError::Unavailable`] (503), never `Ok`.
 
@@ -33,6 +36,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::hex;
 use crate::nonce::Nonce;
 use crate::PublicKey;
+
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisError, RedisStore, DEFAULT_PREFIX, DEFAULT_TIMEOUT};
 
 /// Default window: a nonce time may differ from now by at most this.
 pub const DEFAULT_WINDOW: Duration = Duration::from_secs(30);
@@ -166,6 +174,16 @@ impl Entry {
             rand_len: u8::try_from(text.len()).unwrap_or(u8::MAX),
         }
     }
+}
+
+/// Appends the nonce in the normal form under which [`Entry`] tells nonces
+/// apart: `<time without leading zeros>.<random part in lowercase>`.
+#[cfg_attr(not(any(feature = "redis", test)), allow(dead_code))]
+pub(crate) fn push_normalised_nonce(s: &mut String, nonce: &Nonce) {
+    use core::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = write!(s, "{}.", nonce.unix_ms());
+    s.extend(nonce.random_part().chars().map(|c| c.to_ascii_lowercase()));
 }
 
 #[derive(Default)]
@@ -435,5 +453,48 @@ impl<S: ReplayStore> ReplayGuard<S> {
             .saturating_add(self.window_ms)
             .saturating_add(1);
         self.store.insert(key, nonce, now_ms, expires_at).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn normalised(nonce: &Nonce) -> String {
+        let mut s = String::new();
+        push_normalised_nonce(&mut s, nonce);
+        s
+    }
+
+    /// The text form used by the Redis store tells nonces apart exactly as
+    /// the memory store's entries do.
+    #[test]
+    fn normal_form_matches_entries() {
+        let key = crate::SecretKey::from_bytes(&[7u8; 32])
+            .unwrap()
+            .public_key();
+        let texts = [
+            "1732550400000.0123456789abcdef",
+            "1732550400000.0123456789ABCDEF",
+            "01732550400000.0123456789AbCdEf",
+            "0001732550400000.0123456789abcdef",
+            "1732550400001.0123456789abcdef",
+            "1732550400000.0123456789abcdef0",
+            "1732550400000.0123456789abcdef00",
+            "1732550400000.123456789abcdef0",
+            "0.0123456789abcdef",
+            "00.0123456789abcdef",
+            "1.0123456789abcdef",
+        ];
+        let nonces: Vec<Nonce> = texts.iter().map(|t| t.parse().unwrap()).collect();
+        for a in &nonces {
+            for b in &nonces {
+                let same_entry = Entry::new(&key, a) == Entry::new(&key, b);
+                let same_text = normalised(a) == normalised(b);
+                assert_eq!(same_entry, same_text, "{a} {b}");
+            }
+        }
+        assert_eq!(normalised(&nonces[3]), "1732550400000.0123456789abcdef");
+        assert_eq!(normalised(&nonces[9]), "0.0123456789abcdef");
     }
 }
