@@ -17,6 +17,12 @@
 //! - `redis` (off by default): `replay::RedisStore`, a replay store in
 //!   Redis that several server instances share (Tokio; connects lazily and
 //!   fails closed).
+//! - `secp256k1` (off by default): sign, verify, ECDH and public-key
+//!   derivation through `libsecp256k1`, the C library of Bitcoin Core (via
+//!   the `secp256k1` crate, which bundles it and builds it with `cc`; a C
+//!   compiler is needed). The API and the wire format are the same; without
+//!   the feature everything is pure Rust (`k256`). [`BACKEND`] tells which
+//!   one was built.
 //!
 //! The wire contract is PROTOCOL.md; the tests check every vector of
 //! `tests/vectors/usrv-v1.json`, the BIP340 vectors and the NIP-44
@@ -100,6 +106,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod backend;
 pub mod envelope;
 mod hex;
 pub mod keyfile;
@@ -114,3 +121,8 @@ pub use keys::{KeyError, PublicKey, SecretKey, SharedSecret, Signature, Signatur
 pub use nonce::{Nonce, NonceError};
 pub use replay::{InsertFuture, MemoryStore, ReplayError, ReplayGuard, ReplayStore};
 pub use signing::{RequestBase, ResponseBase};
+
+/// The library behind the curve operations (sign, verify, ECDH, public keys):
+/// `"k256"` (pure Rust, the default) or `"libsecp256k1"` (the `secp256k1`
+/// feature).
+pub const BACKEND: &str = backend::NAME;
