@@ -1,13 +1,27 @@
 //! Per-request costs of the usrv protocol.
 //!
 //! `cargo bench -p usrv-crypto -- --warm-up-time 1 --measurement-time 3`
+//!
+//! With `--features secp256k1` the API runs on libsecp256k1, and the
+//! `backend` group shows the bare calls of both libraries side by side.
 
+use std::future::Future;
 use std::hint::black_box;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use usrv_crypto::nonce::now_unix_ms;
 use usrv_crypto::{envelope, Nonce, PublicKey, ReplayGuard, RequestBase, ResponseBase, SecretKey};
+
+/// Polls a future once: those of a guard over a `MemoryStore` are ready at once.
+fn ready<F: Future>(future: F) -> F::Output {
+    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("a MemoryStore future was not ready at once"),
+    }
+}
 
 fn keys(c: &mut Criterion) {
     let key = SecretKey::generate();
@@ -17,28 +31,77 @@ fn keys(c: &mut Criterion) {
     let sig = key.sign_digest(&digest);
     let hex = public.to_string();
 
-    c.bench_function("sign", |b| b.iter(|| key.sign_digest(black_box(&digest))));
-    c.bench_function("verify", |b| {
+    // Through the crate's API, on the backend it was built with.
+    let mut group = c.benchmark_group(format!("api ({})", usrv_crypto::BACKEND));
+    group.bench_function("sign", |b| b.iter(|| key.sign_digest(black_box(&digest))));
+    group.bench_function("verify", |b| {
         b.iter(|| public.verify_digest(black_box(&digest), black_box(&sig)))
     });
-    c.bench_function("ecdh", |b| b.iter(|| key.diffie_hellman(black_box(&peer))));
-    c.bench_function("parse public key", |b| {
+    group.bench_function("ecdh", |b| b.iter(|| key.diffie_hellman(black_box(&peer))));
+    group.bench_function("parse public key", |b| {
         b.iter(|| black_box(&hex).parse::<PublicKey>())
     });
-    c.bench_function("generate key", |b| b.iter(SecretKey::generate));
+    group.bench_function("generate key", |b| b.iter(SecretKey::generate));
+    group.finish();
 
-    // The bare k256 calls, to tell wrapper overhead from machine load.
+    backends(c, &key, &peer);
+}
+
+/// The bare library calls of each backend built in, side by side (and to
+/// tell wrapper overhead from machine load): `k256` always, `libsecp256k1`
+/// with `--features secp256k1`.
+fn backends(c: &mut Criterion, key: &SecretKey, peer: &PublicKey) {
+    use k256::elliptic_curve::point::AffineCoordinates;
+
+    let digest = [7u8; 32];
+    let aux = [1u8; 32];
+    let mut group = c.benchmark_group("backend");
+
     let raw = k256::schnorr::SigningKey::from_bytes(&key.to_bytes().into()).unwrap();
-    let raw_sig = raw.sign_raw(&digest, &[1u8; 32]).unwrap();
-    c.bench_function("baseline k256 sign_raw", |b| {
-        b.iter(|| raw.sign_raw(black_box(&digest), &[1u8; 32]))
+    let raw_sig = raw.sign_raw(&digest, &aux).unwrap();
+    let scalar = k256::NonZeroScalar::from_repr(key.to_bytes().into()).unwrap();
+    let point = *k256::schnorr::VerifyingKey::from_bytes(&peer.to_bytes().into())
+        .unwrap()
+        .as_affine();
+    group.bench_function(BenchmarkId::new("sign", "k256"), |b| {
+        b.iter(|| raw.sign_raw(black_box(&digest), &aux))
     });
-    c.bench_function("baseline k256 verify_raw", |b| {
+    group.bench_function(BenchmarkId::new("verify", "k256"), |b| {
         b.iter(|| {
             raw.verifying_key()
                 .verify_raw(black_box(&digest), black_box(&raw_sig))
         })
     });
+    group.bench_function(BenchmarkId::new("ecdh", "k256"), |b| {
+        b.iter(|| {
+            (k256::ProjectivePoint::from(*black_box(&point)) * *scalar)
+                .to_affine()
+                .x()
+        })
+    });
+
+    #[cfg(feature = "secp256k1")]
+    {
+        use secp256k1::{ecdh, schnorr, Keypair, Parity, XOnlyPublicKey};
+
+        let pair = Keypair::from_secret_bytes(key.to_bytes()).unwrap();
+        let secret = secp256k1::SecretKey::from_keypair(&pair);
+        let xonly = pair.x_only_public_key().0;
+        let sig = schnorr::sign_with_aux_rand(&digest, &pair, &aux);
+        let peer = XOnlyPublicKey::from_byte_array(peer.to_bytes())
+            .unwrap()
+            .public_key(Parity::Even);
+        group.bench_function(BenchmarkId::new("sign", "libsecp256k1"), |b| {
+            b.iter(|| schnorr::sign_with_aux_rand(black_box(&digest), &pair, &aux))
+        });
+        group.bench_function(BenchmarkId::new("verify", "libsecp256k1"), |b| {
+            b.iter(|| schnorr::verify(black_box(&sig), black_box(&digest), &xonly))
+        });
+        group.bench_function(BenchmarkId::new("ecdh", "libsecp256k1"), |b| {
+            b.iter(|| ecdh::shared_secret_point(black_box(&peer), &secret))
+        });
+    }
+    group.finish();
 }
 
 fn envelopes(c: &mut Criterion) {
@@ -82,7 +145,7 @@ fn bases(c: &mut Criterion) {
     c.bench_function("replay record", |b| {
         b.iter_batched(
             || Nonce::generate_at(now),
-            |n| guard.record(&key, &n, now),
+            |n| ready(guard.record(&key, &n, now)),
             criterion::BatchSize::SmallInput,
         )
     });
@@ -139,7 +202,7 @@ fn server_step(c: &mut Criterion) {
                 }
                 .verify(&sender, &sig)
                 .unwrap();
-                guard.record(&sender, &nonce, now).unwrap();
+                ready(guard.record(&sender, &nonce, now)).unwrap();
                 let request = envelope::open(&server, &ephemeral, &body).unwrap();
                 black_box(request);
                 let reply = envelope::seal(&sender, &reply_plaintext);

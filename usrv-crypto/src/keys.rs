@@ -7,14 +7,12 @@ use core::hash::{Hash, Hasher};
 use core::str::FromStr;
 
 use k256::elliptic_curve::ops::Reduce;
-use k256::elliptic_curve::point::AffineCoordinates;
-use k256::elliptic_curve::Generate;
-use k256::schnorr;
-use k256::{FieldBytes, NonZeroScalar, ProjectivePoint, Scalar, WideBytes};
+use k256::{Scalar, WideBytes};
 use sha2::Sha512;
 use unicode_normalization::UnicodeNormalization;
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::backend;
 use crate::hex;
 
 /// Fills `buf` with operating-system randomness.
@@ -87,12 +85,7 @@ impl std::error::Error for SignatureError {}
 ///
 /// The scalar is zeroized when the value is dropped, and `Debug` never shows it.
 #[derive(Clone)]
-pub struct SecretKey {
-    /// `d` exactly as given (what [`SecretKey::to_bytes`] returns).
-    scalar: NonZeroScalar,
-    /// BIP340 signing key (holds `d` or `n - d`, whichever gives an even y) and the x-only public key.
-    signing: schnorr::SigningKey,
-}
+pub struct SecretKey(backend::Secret);
 
 impl SecretKey {
     /// A fresh key from operating-system randomness.
@@ -101,13 +94,13 @@ impl SecretKey {
     /// If the operating system cannot provide randomness.
     #[must_use]
     pub fn generate() -> SecretKey {
-        Self::from_scalar(NonZeroScalar::generate())
-    }
-
-    fn from_scalar(scalar: NonZeroScalar) -> SecretKey {
-        SecretKey {
-            scalar,
-            signing: schnorr::SigningKey::from(scalar),
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        loop {
+            os_random(&mut bytes[..]);
+            // 32 random bytes are out of range with probability about 2^-128.
+            if let Ok(key) = Self::from_bytes(&bytes) {
+                return key;
+            }
         }
     }
 
@@ -116,12 +109,12 @@ impl SecretKey {
     /// # Errors
     /// [`KeyError::OutOfRange`] when the scalar is zero or not below the curve order.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<SecretKey, KeyError> {
-        let repr = FieldBytes::from(*bytes);
-        let scalar: Option<NonZeroScalar> = NonZeroScalar::from_repr(repr).into();
-        scalar.map(Self::from_scalar).ok_or(KeyError::OutOfRange)
+        backend::Secret::from_bytes(bytes)
+            .map(SecretKey)
+            .ok_or(KeyError::OutOfRange)
     }
 
-    /// The key from 64 hex characters (either case).
+    /// The key from 64 hex characters (either case), decoded in constant time.
     ///
     /// # Errors
     /// [`KeyError::Length`], [`KeyError::Hex`] or [`KeyError::OutOfRange`].
@@ -145,21 +138,25 @@ impl SecretKey {
         let mut okm = Zeroizing::new(WideBytes::default());
         pbkdf2::pbkdf2_hmac::<Sha512>(password.as_bytes(), salt.as_bytes(), 2048, &mut okm[..]);
         let mut reduced = <Scalar as Reduce<WideBytes>>::reduce(&okm);
-        let scalar: Option<NonZeroScalar> = NonZeroScalar::new(reduced).into();
+        let bytes = Zeroizing::new(<[u8; 32]>::from(reduced.to_bytes()));
         reduced.zeroize();
-        Self::from_scalar(scalar.expect("phrase key reduced to zero (probability 2^-256)"))
+        Self::from_bytes(&bytes).expect("phrase key reduced to zero (probability 2^-256)")
     }
 
     /// The scalar, 32 bytes big-endian. Treat the result as secret.
     #[must_use]
     pub fn to_bytes(&self) -> [u8; 32] {
-        self.scalar.to_bytes().into()
+        self.0.to_bytes()
     }
 
     /// The BIP340 x-only public key.
     #[must_use]
     pub fn public_key(&self) -> PublicKey {
-        PublicKey::from_verifying(*self.signing.verifying_key())
+        let key = self.0.public();
+        PublicKey {
+            bytes: key.to_bytes(),
+            key,
+        }
     }
 
     /// BIP340 signature of a 32-byte digest with 32 bytes of fresh auxiliary randomness.
@@ -188,26 +185,13 @@ impl SecretKey {
     #[doc(hidden)]
     #[must_use]
     pub fn bip340_sign(&self, msg: &[u8], aux: &[u8; 32]) -> Signature {
-        let sig = self
-            .signing
-            .sign_raw(msg, aux)
-            .expect("BIP340 nonce or s is zero (probability 2^-256)");
-        Signature(sig.to_bytes())
+        Signature(self.0.sign(msg, aux))
     }
 
     /// x-only ECDH: `x(d · lift_x(Q_x))`, 32 bytes.
     #[must_use]
     pub fn diffie_hellman(&self, peer: &PublicKey) -> SharedSecret {
-        let point = ProjectivePoint::from(*peer.key.as_affine()) * *self.scalar;
-        let x = point.to_affine().x();
-        SharedSecret(x.into())
-    }
-}
-
-impl Drop for SecretKey {
-    fn drop(&mut self) {
-        // `schnorr::SigningKey` zeroizes itself.
-        self.scalar.zeroize();
+        SharedSecret(self.0.diffie_hellman_x(&peer.key))
     }
 }
 
@@ -223,24 +207,16 @@ impl fmt::Debug for SecretKey {
 #[derive(Clone, Copy)]
 pub struct PublicKey {
     bytes: [u8; 32],
-    key: schnorr::VerifyingKey,
+    key: backend::Public,
 }
 
 impl PublicKey {
-    fn from_verifying(key: schnorr::VerifyingKey) -> PublicKey {
-        PublicKey {
-            bytes: key.to_bytes().into(),
-            key,
-        }
-    }
-
     /// The key with x coordinate `bytes` (the point with even y).
     ///
     /// # Errors
     /// [`KeyError::NotOnCurve`] when no curve point has this x coordinate, or it is not below `p`.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<PublicKey, KeyError> {
-        let key = schnorr::VerifyingKey::from_bytes(&FieldBytes::from(*bytes))
-            .map_err(|_| KeyError::NotOnCurve)?;
+        let key = backend::Public::from_bytes(bytes).ok_or(KeyError::NotOnCurve)?;
         Ok(PublicKey { bytes: *bytes, key })
     }
 
@@ -281,10 +257,11 @@ impl PublicKey {
     /// [`SignatureError::Invalid`] when the signature does not verify.
     #[doc(hidden)]
     pub fn bip340_verify(&self, msg: &[u8], sig: &Signature) -> Result<(), SignatureError> {
-        let sig = schnorr::Signature::from_bytes(&sig.0).map_err(|_| SignatureError::Invalid)?;
-        self.key
-            .verify_raw(msg, &sig)
-            .map_err(|_| SignatureError::Invalid)
+        if self.key.verify(msg, &sig.0) {
+            Ok(())
+        } else {
+            Err(SignatureError::Invalid)
+        }
     }
 }
 
@@ -445,6 +422,29 @@ mod tests {
         assert_eq!(format!("{p:?}"), format!("PublicKey({text})"));
         assert_eq!(text.to_uppercase().parse::<PublicKey>().unwrap(), p);
         assert_eq!("zz".parse::<PublicKey>(), Err(KeyError::Length));
+    }
+
+    #[test]
+    fn round_trips() {
+        for _ in 0..16 {
+            let k = SecretKey::generate();
+            let again = SecretKey::from_bytes(&k.to_bytes()).unwrap();
+            assert_eq!(again.public_key(), k.public_key());
+            let p = k.public_key();
+            assert_eq!(PublicKey::from_bytes(p.as_bytes()).unwrap(), p);
+            let sig = k.sign_digest(&[1u8; 32]);
+            assert_eq!(p.verify_digest(&[1u8; 32], &sig), Ok(()));
+            assert_eq!(
+                p.verify_digest(&[2u8; 32], &sig),
+                Err(SignatureError::Invalid)
+            );
+            // Fresh auxiliary randomness: two signatures differ.
+            assert_ne!(sig, k.sign_digest(&[1u8; 32]));
+        }
+        assert_ne!(
+            SecretKey::generate().to_bytes(),
+            SecretKey::generate().to_bytes()
+        );
     }
 
     #[test]

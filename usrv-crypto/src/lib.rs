@@ -10,8 +10,19 @@
 //! - [`envelope`]: sealed bodies (x-only ECDH, HKDF-SHA256, AES-256-CBC,
 //!   HMAC-SHA256, encrypt-then-MAC).
 //! - [`nonce`] and [`replay`]: nonces `<ms>.<rand>`, the time window and the
-//!   replay store.
+//!   (asynchronous) replay store.
 //! - [`keyfile`]: passphrase-protected key files.
+//!
+//! # Crate features
+//! - `redis` (off by default): `replay::RedisStore`, a replay store in
+//!   Redis that several server instances share (Tokio; connects lazily and
+//!   fails closed).
+//! - `secp256k1` (off by default): sign, verify, ECDH and public-key
+//!   derivation through `libsecp256k1`, the C library of Bitcoin Core (via
+//!   the `secp256k1` crate, which bundles it and builds it with `cc`; a C
+//!   compiler is needed). The API and the wire format are the same; without
+//!   the feature everything is pure Rust (`k256`). [`BACKEND`] tells which
+//!   one was built.
 //!
 //! The wire contract is PROTOCOL.md; the tests check every vector of
 //! `tests/vectors/usrv-v1.json`, the BIP340 vectors and the NIP-44
@@ -20,6 +31,7 @@
 //! # A whole exchange
 //!
 //! ```
+//! # async fn exchange() -> Result<(), Box<dyn std::error::Error>> {
 //! use usrv_crypto::nonce::now_unix_ms;
 //! use usrv_crypto::{envelope, Nonce, PublicKey, ReplayError, ReplayGuard, RequestBase,
 //!                   ResponseBase, SecretKey, Signature};
@@ -65,11 +77,11 @@
 //!     body: &body,
 //! };
 //! received.verify(&sender, &signature)?;
-//! guard.record(&sender, &nonce, now)?;
+//! guard.record(&sender, &nonce, now).await?;
 //! let plaintext = envelope::open(&server, &ephemeral, &body)?;
 //! assert_eq!(plaintext, br#"{"value1": 1}"#);
 //! // The same request again is a replay.
-//! assert_eq!(guard.record(&sender, &nonce, now), Err(ReplayError::Replayed));
+//! assert_eq!(guard.record(&sender, &nonce, now).await, Err(ReplayError::Replayed));
 //!
 //! // Server: seal the reply to the sender and sign it, bound to the request nonce.
 //! let reply = envelope::seal(&sender, br#"["12", "test"]"#);
@@ -86,11 +98,15 @@
 //! response.verify(&server_public, &reply_signature)?;
 //! let answer = envelope::open(&client, &reply.ephemeral, &reply.body)?;
 //! assert_eq!(answer, br#"["12", "test"]"#);
+//! # Ok(())
+//! # }
+//! # tokio::runtime::Builder::new_current_thread().build()?.block_on(exchange())?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod backend;
 pub mod envelope;
 mod hex;
 pub mod keyfile;
@@ -103,5 +119,10 @@ pub use envelope::{open, seal, OpenError, Sealed};
 pub use keyfile::KeyFileError;
 pub use keys::{KeyError, PublicKey, SecretKey, SharedSecret, Signature, SignatureError};
 pub use nonce::{Nonce, NonceError};
-pub use replay::{MemoryStore, ReplayError, ReplayGuard, ReplayStore};
+pub use replay::{InsertFuture, MemoryStore, ReplayError, ReplayGuard, ReplayStore};
 pub use signing::{RequestBase, ResponseBase};
+
+/// The library behind the curve operations (sign, verify, ECDH, public keys):
+/// `"k256"` (pure Rust, the default) or `"libsecp256k1"` (the `secp256k1`
+/// feature).
+pub const BACKEND: &str = backend::NAME;

@@ -104,7 +104,7 @@ impl Nonce {
         if rand.len() < MIN_RAND_LEN || rand.len() > MAX_RAND_LEN {
             return Err(NonceError);
         }
-        if !rand.iter().all(|&b| hex::nibble(b).is_some()) {
+        if !rand.iter().all(u8::is_ascii_hexdigit) {
             return Err(NonceError);
         }
         let mut value: u64 = 0;

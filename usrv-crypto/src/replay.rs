@@ -8,14 +8,25 @@
 //!   (public key, nonce) must not have been seen; it is remembered until the
 //!   nonce time leaves the window, so memory is bounded by request rate × window.
 //!
-//! [`MemoryStore`] keeps the pairs in memory, for one server instance. Several
-//! instances behind one load balancer must share a store (implement
-//! [`ReplayStore`] over Redis `SET key 1 NX PX <ms>`), or a request replayed
-//! to another instance would pass.
+//! Recording is asynchronous ([`ReplayStore::insert`] returns a boxed
+//! future), so that a store behind the network does not block the thread
+//! that serves the request. [`MemoryStore`] keeps the pairs in memory, for one
+//! server instance; its futures are ready at once. Several instances behind
+//! one load balancer must share a store, or a request replayed to another
+//! instance would pass: with the `redis` feature, `RedisStore` is one over
+//! Redis `SET key 1 NX PX <ms>`.
+//!
+//! Both stores treat nonces that differ only in the case of their hex digits
+//! or in leading zeros of their time as the same nonce.
+//!
+//! A store that cannot answer fails closed: it returns
+//! [`ReplayError::Unavailable`] (503), never `Ok`.
 
 use core::cmp::Reverse;
 use core::fmt;
+use core::future::Future;
 use core::hash::{BuildHasher, Hash};
+use core::pin::Pin;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use core::time::Duration;
 use std::collections::hash_map::RandomState;
@@ -25,6 +36,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::hex;
 use crate::nonce::Nonce;
 use crate::PublicKey;
+
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisError, RedisStore, DEFAULT_PREFIX, DEFAULT_TIMEOUT};
 
 /// Default window: a nonce time may differ from now by at most this.
 pub const DEFAULT_WINDOW: Duration = Duration::from_secs(30);
@@ -42,6 +58,10 @@ pub enum ReplayError {
     Replayed,
     /// The store is full (PROTOCOL: 503).
     Busy,
+    /// The store cannot answer, for instance a Redis server that is down or
+    /// too slow (PROTOCOL: 503). The request is refused, never let through
+    /// unchecked.
+    Unavailable,
 }
 
 impl fmt::Display for ReplayError {
@@ -51,40 +71,74 @@ impl fmt::Display for ReplayError {
             Self::Future => "nonce is from the future",
             Self::Replayed => "nonce was already used",
             Self::Busy => "replay store is full",
+            Self::Unavailable => "replay store cannot answer",
         })
     }
 }
 
 impl std::error::Error for ReplayError {}
 
+/// What [`ReplayStore::insert`] returns: a boxed future, so that the trait
+/// can be used as `Box<dyn ReplayStore>`.
+pub type InsertFuture<'a> = Pin<Box<dyn Future<Output = Result<(), ReplayError>> + Send + 'a>>;
+
 /// Where seen (public key, nonce) pairs are kept.
+///
+/// The trait is dyn-compatible: a server holds its store as
+/// `Box<dyn ReplayStore>` and picks it at run time.
+///
+/// # Implementing
+/// An implementation that does I/O must not block the calling thread (it
+/// runs on an async runtime's worker): do the I/O inside the returned
+/// future, and bound how long it may take. When the store cannot answer,
+/// the future resolves to [`ReplayError::Unavailable`]; it never resolves to
+/// `Ok` for a pair it could not record.
+///
+/// ```
+/// use usrv_crypto::replay::{InsertFuture, ReplayStore};
+/// use usrv_crypto::{Nonce, PublicKey, ReplayError};
+///
+/// /// A store that is always down: every signed request gets 503.
+/// struct Down;
+///
+/// impl ReplayStore for Down {
+///     fn insert<'a>(&'a self, _: &'a PublicKey, _: &'a Nonce, _: u64, _: u64) -> InsertFuture<'a> {
+///         Box::pin(async { Err(ReplayError::Unavailable) })
+///     }
+/// }
+///
+/// let store: Box<dyn ReplayStore> = Box::new(Down);
+/// # let _ = store;
+/// ```
 pub trait ReplayStore: Send + Sync + 'static {
-    /// Atomically record (key, nonce) until `expires_at_ms`: the entry is live
-    /// while `now_ms < expires_at_ms`. `Err(Replayed)` if present and not
-    /// expired, `Err(Busy)` if full.
+    /// Atomically records (key, nonce) until `expires_at_ms`: the entry is
+    /// live while `now_ms < expires_at_ms`. When `expires_at_ms <= now_ms`
+    /// nothing is stored, but a live entry is still reported.
     ///
     /// # Errors
-    /// [`ReplayError::Replayed`] or [`ReplayError::Busy`].
-    fn insert(
-        &self,
-        key: &PublicKey,
-        nonce: &Nonce,
+    /// [`ReplayError::Replayed`] if the pair is present and live,
+    /// [`ReplayError::Busy`] if the store is full, or
+    /// [`ReplayError::Unavailable`] if the store cannot answer.
+    fn insert<'a>(
+        &'a self,
+        key: &'a PublicKey,
+        nonce: &'a Nonce,
         now_ms: u64,
         expires_at_ms: u64,
-    ) -> Result<(), ReplayError>;
+    ) -> InsertFuture<'a>;
 }
 
 /// Stores shared between servers of one process, or chosen at run time.
 macro_rules! forward_store {
     ($($pointer:ident),*) => {$(
         impl<T: ReplayStore + ?Sized> ReplayStore for $pointer<T> {
-            fn insert(
-                &self,
-                key: &PublicKey,
-                nonce: &Nonce,
+            fn insert<'a>(
+                &'a self,
+                key: &'a PublicKey,
+                nonce: &'a Nonce,
                 now_ms: u64,
                 expires_at_ms: u64,
-            ) -> Result<(), ReplayError> {
+            ) -> InsertFuture<'a> {
                 (**self).insert(key, nonce, now_ms, expires_at_ms)
             }
         }
@@ -120,6 +174,16 @@ impl Entry {
             rand_len: u8::try_from(text.len()).unwrap_or(u8::MAX),
         }
     }
+}
+
+/// Appends the nonce in the normal form under which [`Entry`] tells nonces
+/// apart: `<time without leading zeros>.<random part in lowercase>`.
+#[cfg_attr(not(any(feature = "redis", test)), allow(dead_code))]
+pub(crate) fn push_normalised_nonce(s: &mut String, nonce: &Nonce) {
+    use core::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = write!(s, "{}.", nonce.unix_ms());
+    s.extend(nonce.random_part().chars().map(|c| c.to_ascii_lowercase()));
 }
 
 #[derive(Default)]
@@ -238,18 +302,12 @@ impl MemoryStore {
         shard.queue.push(Reverse((expires_at_ms, entry)));
         Ok(())
     }
-}
 
-fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
-    // A panic under the lock cannot leave a shard inconsistent in a way that
-    // matters (at worst an entry is kept until its expiry), so go on.
-    shard
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-impl ReplayStore for MemoryStore {
-    fn insert(
+    /// [`ReplayStore::insert`] without the future, for synchronous callers.
+    ///
+    /// # Errors
+    /// [`ReplayError::Replayed`] or [`ReplayError::Busy`].
+    pub fn insert_now(
         &self,
         key: &PublicKey,
         nonce: &Nonce,
@@ -276,6 +334,32 @@ impl ReplayStore for MemoryStore {
             return self.try_insert(&mut lock(shard), entry, now_ms, expires_at_ms);
         }
         first
+    }
+}
+
+fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    // A panic under the lock cannot leave a shard inconsistent in a way that
+    // matters (at worst an entry is kept until its expiry), so go on.
+    shard
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl ReplayStore for MemoryStore {
+    /// Synchronous inside: the returned future is ready at once.
+    fn insert<'a>(
+        &'a self,
+        key: &'a PublicKey,
+        nonce: &'a Nonce,
+        now_ms: u64,
+        expires_at_ms: u64,
+    ) -> InsertFuture<'a> {
+        Box::pin(core::future::ready(self.insert_now(
+            key,
+            nonce,
+            now_ms,
+            expires_at_ms,
+        )))
     }
 }
 
@@ -355,14 +439,62 @@ impl<S: ReplayStore> ReplayGuard<S> {
     /// inclusive).
     ///
     /// # Errors
-    /// [`ReplayError::Stale`], [`ReplayError::Future`], [`ReplayError::Replayed`]
-    /// or [`ReplayError::Busy`].
-    pub fn record(&self, key: &PublicKey, nonce: &Nonce, now_ms: u64) -> Result<(), ReplayError> {
+    /// [`ReplayError::Stale`], [`ReplayError::Future`], [`ReplayError::Replayed`],
+    /// [`ReplayError::Busy`] or [`ReplayError::Unavailable`].
+    pub async fn record(
+        &self,
+        key: &PublicKey,
+        nonce: &Nonce,
+        now_ms: u64,
+    ) -> Result<(), ReplayError> {
         self.check_time(nonce, now_ms)?;
         let expires_at = nonce
             .unix_ms()
             .saturating_add(self.window_ms)
             .saturating_add(1);
-        self.store.insert(key, nonce, now_ms, expires_at)
+        self.store.insert(key, nonce, now_ms, expires_at).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn normalised(nonce: &Nonce) -> String {
+        let mut s = String::new();
+        push_normalised_nonce(&mut s, nonce);
+        s
+    }
+
+    /// The text form used by the Redis store tells nonces apart exactly as
+    /// the memory store's entries do.
+    #[test]
+    fn normal_form_matches_entries() {
+        let key = crate::SecretKey::from_bytes(&[7u8; 32])
+            .unwrap()
+            .public_key();
+        let texts = [
+            "1732550400000.0123456789abcdef",
+            "1732550400000.0123456789ABCDEF",
+            "01732550400000.0123456789AbCdEf",
+            "0001732550400000.0123456789abcdef",
+            "1732550400001.0123456789abcdef",
+            "1732550400000.0123456789abcdef0",
+            "1732550400000.0123456789abcdef00",
+            "1732550400000.123456789abcdef0",
+            "0.0123456789abcdef",
+            "00.0123456789abcdef",
+            "1.0123456789abcdef",
+        ];
+        let nonces: Vec<Nonce> = texts.iter().map(|t| t.parse().unwrap()).collect();
+        for a in &nonces {
+            for b in &nonces {
+                let same_entry = Entry::new(&key, a) == Entry::new(&key, b);
+                let same_text = normalised(a) == normalised(b);
+                assert_eq!(same_entry, same_text, "{a} {b}");
+            }
+        }
+        assert_eq!(normalised(&nonces[3]), "1732550400000.0123456789abcdef");
+        assert_eq!(normalised(&nonces[9]), "0.0123456789abcdef");
     }
 }

@@ -1,15 +1,28 @@
 //! Replay guard and memory store.
 
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
+use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
 
 use usrv_crypto::replay::{DEFAULT_CAPACITY, DEFAULT_WINDOW};
 use usrv_crypto::{
-    MemoryStore, Nonce, PublicKey, ReplayError, ReplayGuard, ReplayStore, SecretKey,
+    InsertFuture, MemoryStore, Nonce, PublicKey, ReplayError, ReplayGuard, ReplayStore, SecretKey,
 };
 
 const NOW: u64 = 1_732_550_400_000;
+
+/// Polls a future once, with no runtime: the futures of a [`MemoryStore`]
+/// (and of a guard over one) are ready at once, and this checks it.
+fn ready<F: Future>(future: F) -> F::Output {
+    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("a MemoryStore future was not ready at once"),
+    }
+}
 
 fn key() -> PublicKey {
     SecretKey::generate().public_key()
@@ -33,25 +46,34 @@ fn duplicate_within_window_is_rejected() {
     let g = guard(100);
     let k = key();
     let n = Nonce::generate_at(NOW);
-    assert_eq!(g.record(&k, &n, NOW), Ok(()));
-    assert_eq!(g.record(&k, &n, NOW), Err(ReplayError::Replayed));
-    assert_eq!(g.record(&k, &n, NOW + 29_999), Err(ReplayError::Replayed));
+    assert_eq!(ready(g.record(&k, &n, NOW)), Ok(()));
+    assert_eq!(ready(g.record(&k, &n, NOW)), Err(ReplayError::Replayed));
+    assert_eq!(
+        ready(g.record(&k, &n, NOW + 29_999)),
+        Err(ReplayError::Replayed)
+    );
     // The same text parsed again is the same nonce.
     let again: Nonce = n.as_str().parse().unwrap();
-    assert_eq!(g.record(&k, &again, NOW + 1), Err(ReplayError::Replayed));
+    assert_eq!(
+        ready(g.record(&k, &again, NOW + 1)),
+        Err(ReplayError::Replayed)
+    );
     // Case of the hex digits does not make another nonce.
     let upper: Nonce = n.as_str().to_uppercase().parse().unwrap();
-    assert_eq!(g.record(&k, &upper, NOW + 1), Err(ReplayError::Replayed));
+    assert_eq!(
+        ready(g.record(&k, &upper, NOW + 1)),
+        Err(ReplayError::Replayed)
+    );
     // A fresh nonce from the same key passes.
-    assert_eq!(g.record(&k, &Nonce::generate_at(NOW), NOW), Ok(()));
+    assert_eq!(ready(g.record(&k, &Nonce::generate_at(NOW), NOW)), Ok(()));
 }
 
 #[test]
 fn same_nonce_from_two_keys_is_accepted() {
     let g = guard(100);
     let n = Nonce::generate_at(NOW);
-    assert_eq!(g.record(&key(), &n, NOW), Ok(()));
-    assert_eq!(g.record(&key(), &n, NOW), Ok(()));
+    assert_eq!(ready(g.record(&key(), &n, NOW)), Ok(()));
+    assert_eq!(ready(g.record(&key(), &n, NOW)), Ok(()));
 }
 
 #[test]
@@ -75,11 +97,11 @@ fn stale_and_future_are_rejected() {
     assert_eq!(g.check_time(&at(u64::MAX), NOW), Err(ReplayError::Future));
     // record re-checks the time and stores nothing when it fails.
     assert_eq!(
-        g.record(&k, &at(NOW - window - 1), NOW),
+        ready(g.record(&k, &at(NOW - window - 1), NOW)),
         Err(ReplayError::Stale)
     );
     assert_eq!(
-        g.record(&k, &at(NOW + window + 1), NOW),
+        ready(g.record(&k, &at(NOW + window + 1), NOW)),
         Err(ReplayError::Future)
     );
     assert!(g.store().is_empty());
@@ -94,6 +116,10 @@ fn messages() {
     assert_eq!(ReplayError::Future.to_string(), "nonce is from the future");
     assert_eq!(ReplayError::Replayed.to_string(), "nonce was already used");
     assert_eq!(ReplayError::Busy.to_string(), "replay store is full");
+    assert_eq!(
+        ReplayError::Unavailable.to_string(),
+        "replay store cannot answer"
+    );
 }
 
 #[test]
@@ -101,21 +127,21 @@ fn capacity_reached_is_busy() {
     let g = guard(3);
     let k = key();
     for _ in 0..3 {
-        assert_eq!(g.record(&k, &Nonce::generate_at(NOW), NOW), Ok(()));
+        assert_eq!(ready(g.record(&k, &Nonce::generate_at(NOW), NOW)), Ok(()));
     }
     assert_eq!(g.store().len(), 3);
     assert_eq!(
-        g.record(&k, &Nonce::generate_at(NOW), NOW),
+        ready(g.record(&k, &Nonce::generate_at(NOW), NOW)),
         Err(ReplayError::Busy)
     );
     assert_eq!(
-        g.record(&key(), &Nonce::generate_at(NOW), NOW),
+        ready(g.record(&key(), &Nonce::generate_at(NOW), NOW)),
         Err(ReplayError::Busy)
     );
     // Capacity zero refuses everything.
     let none = guard(0);
     assert_eq!(
-        none.record(&k, &Nonce::generate_at(NOW), NOW),
+        ready(none.record(&k, &Nonce::generate_at(NOW), NOW)),
         Err(ReplayError::Busy)
     );
 }
@@ -125,8 +151,8 @@ fn replayed_wins_over_busy() {
     let g = guard(1);
     let k = key();
     let n = Nonce::generate_at(NOW);
-    assert_eq!(g.record(&k, &n, NOW), Ok(()));
-    assert_eq!(g.record(&k, &n, NOW), Err(ReplayError::Replayed));
+    assert_eq!(ready(g.record(&k, &n, NOW)), Ok(()));
+    assert_eq!(ready(g.record(&k, &n, NOW)), Err(ReplayError::Replayed));
 }
 
 #[test]
@@ -135,16 +161,25 @@ fn entries_expire_and_free_capacity() {
     let k = key();
     let n1 = Nonce::generate_at(NOW);
     let n2 = Nonce::generate_at(NOW + 10_000);
-    assert_eq!(g.record(&k, &n1, NOW), Ok(()));
-    assert_eq!(g.record(&k, &n2, NOW + 10_000), Ok(()));
+    assert_eq!(ready(g.record(&k, &n1, NOW)), Ok(()));
+    assert_eq!(ready(g.record(&k, &n2, NOW + 10_000)), Ok(()));
     // Full until n1 leaves the window at NOW + 30 000 (inclusive).
     let n3 = Nonce::generate_at(NOW + 30_000);
-    assert_eq!(g.record(&k, &n3, NOW + 30_000), Err(ReplayError::Busy));
+    assert_eq!(
+        ready(g.record(&k, &n3, NOW + 30_000)),
+        Err(ReplayError::Busy)
+    );
     // n1 is still remembered as long as it is inside the window...
-    assert_eq!(g.record(&k, &n1, NOW + 30_000), Err(ReplayError::Replayed));
+    assert_eq!(
+        ready(g.record(&k, &n1, NOW + 30_000)),
+        Err(ReplayError::Replayed)
+    );
     // ...and once it is out, the guard calls it stale and its room is free.
-    assert_eq!(g.record(&k, &n1, NOW + 30_001), Err(ReplayError::Stale));
-    assert_eq!(g.record(&k, &n3, NOW + 30_001), Ok(()));
+    assert_eq!(
+        ready(g.record(&k, &n1, NOW + 30_001)),
+        Err(ReplayError::Stale)
+    );
+    assert_eq!(ready(g.record(&k, &n3, NOW + 30_001)), Ok(()));
     assert_eq!(g.store().len(), 2);
     // Long after, everything expired.
     g.store().purge(NOW + 1_000_000);
@@ -156,20 +191,117 @@ fn store_insert_semantics() {
     let store = MemoryStore::new(10);
     let k = key();
     let n = Nonce::generate_at(NOW);
-    assert_eq!(store.insert(&k, &n, NOW, NOW + 5), Ok(()));
+    assert_eq!(ready(store.insert(&k, &n, NOW, NOW + 5)), Ok(()));
     assert_eq!(
-        store.insert(&k, &n, NOW + 4, NOW + 9),
+        ready(store.insert(&k, &n, NOW + 4, NOW + 9)),
         Err(ReplayError::Replayed)
     );
     // Expired at NOW + 5: the pair may be stored again.
-    assert_eq!(store.insert(&k, &n, NOW + 5, NOW + 10), Ok(()));
+    assert_eq!(ready(store.insert(&k, &n, NOW + 5, NOW + 10)), Ok(()));
     assert_eq!(store.len(), 1);
     // Already-expired entries are not stored.
     let m = Nonce::generate_at(NOW);
-    assert_eq!(store.insert(&k, &m, NOW + 20, NOW + 20), Ok(()));
+    assert_eq!(ready(store.insert(&k, &m, NOW + 20, NOW + 20)), Ok(()));
     assert_eq!(store.len(), 1);
     store.purge(NOW + 20);
     assert_eq!(store.len(), 0);
+    // The synchronous entry point shares the same entries.
+    let o = Nonce::generate_at(NOW);
+    assert_eq!(store.insert_now(&k, &o, NOW, NOW + 5), Ok(()));
+    assert_eq!(
+        ready(store.insert(&k, &o, NOW, NOW + 5)),
+        Err(ReplayError::Replayed)
+    );
+    assert_eq!(
+        store.insert_now(&k, &o, NOW + 1, NOW + 1),
+        Err(ReplayError::Replayed)
+    );
+}
+
+/// A store that cannot answer, and counts how often it was asked.
+#[derive(Default)]
+struct Down(AtomicUsize);
+
+impl ReplayStore for Down {
+    fn insert<'a>(&'a self, _: &'a PublicKey, _: &'a Nonce, _: u64, _: u64) -> InsertFuture<'a> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Box::pin(async { Err(ReplayError::Unavailable) })
+    }
+}
+
+#[test]
+fn a_store_that_cannot_answer_fails_closed() {
+    let g: ReplayGuard<Box<dyn ReplayStore>> =
+        ReplayGuard::with_store(Duration::from_secs(30), Box::new(Down::default()));
+    let k = key();
+    let n = Nonce::generate_at(NOW);
+    assert_eq!(ready(g.record(&k, &n, NOW)), Err(ReplayError::Unavailable));
+    assert_eq!(ready(g.record(&k, &n, NOW)), Err(ReplayError::Unavailable));
+    // The time is checked before the store is asked.
+    let down = Arc::new(Down::default());
+    let g = ReplayGuard::with_store(Duration::from_secs(30), Arc::clone(&down));
+    assert_eq!(
+        ready(g.record(&k, &Nonce::generate_at(NOW - 30_001), NOW)),
+        Err(ReplayError::Stale)
+    );
+    assert_eq!(down.0.load(Ordering::Relaxed), 0);
+    assert_eq!(ready(g.record(&k, &n, NOW)), Err(ReplayError::Unavailable));
+    assert_eq!(down.0.load(Ordering::Relaxed), 1);
+}
+
+#[test]
+fn a_boxed_dyn_store_forwards() {
+    let g: ReplayGuard<Box<dyn ReplayStore>> =
+        ReplayGuard::with_store(Duration::from_secs(30), Box::new(MemoryStore::new(10)));
+    let k = key();
+    let n = Nonce::generate_at(NOW);
+    assert_eq!(ready(g.record(&k, &n, NOW)), Ok(()));
+    assert_eq!(ready(g.record(&k, &n, NOW)), Err(ReplayError::Replayed));
+    // An Arc of a dyn store too.
+    let shared: Arc<dyn ReplayStore> = Arc::new(MemoryStore::new(10));
+    let g = ReplayGuard::with_store(Duration::from_secs(30), Arc::clone(&shared));
+    assert_eq!(ready(g.record(&k, &n, NOW)), Ok(()));
+    assert_eq!(
+        ready(shared.insert(&k, &n, NOW, NOW + 1)),
+        Err(ReplayError::Replayed)
+    );
+}
+
+/// `record` can run inside a task of a multi-threaded runtime (its future is `Send`).
+#[test]
+fn exactly_one_of_many_tasks_wins() {
+    const TASKS: usize = 64;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .build()
+        .unwrap();
+    let g: Arc<ReplayGuard<Box<dyn ReplayStore>>> = Arc::new(ReplayGuard::with_store(
+        Duration::from_secs(30),
+        Box::new(MemoryStore::new(1000)),
+    ));
+    let k = key();
+    let n = Nonce::generate_at(NOW);
+    let results = runtime.block_on(async {
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|_| {
+                let (g, n) = (Arc::clone(&g), n.clone());
+                tokio::spawn(async move { g.record(&k, &n, NOW).await })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.unwrap());
+        }
+        results
+    });
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    assert_eq!(
+        results
+            .iter()
+            .filter(|r| **r == Err(ReplayError::Replayed))
+            .count(),
+        TASKS - 1
+    );
 }
 
 #[test]
@@ -179,8 +311,8 @@ fn a_shared_store_through_arc() {
     let b = ReplayGuard::with_store(Duration::from_secs(30), Arc::clone(&store));
     let k = key();
     let n = Nonce::generate_at(NOW);
-    assert_eq!(a.record(&k, &n, NOW), Ok(()));
-    assert_eq!(b.record(&k, &n, NOW), Err(ReplayError::Replayed));
+    assert_eq!(ready(a.record(&k, &n, NOW)), Ok(()));
+    assert_eq!(ready(b.record(&k, &n, NOW)), Err(ReplayError::Replayed));
 }
 
 #[test]
@@ -196,7 +328,7 @@ fn exactly_one_of_many_threads_wins() {
                 let (g, n, barrier) = (Arc::clone(&g), n.clone(), Arc::clone(&barrier));
                 thread::spawn(move || {
                     barrier.wait();
-                    g.record(&k, &n, NOW)
+                    ready(g.record(&k, &n, NOW))
                 })
             })
             .collect();
@@ -226,7 +358,7 @@ fn capacity_is_exact_under_contention() {
                 let k = key();
                 barrier.wait();
                 (0..PER_THREAD)
-                    .map(|_| g.record(&k, &Nonce::generate_at(NOW), NOW))
+                    .map(|_| ready(g.record(&k, &Nonce::generate_at(NOW), NOW)))
                     .collect::<Vec<_>>()
             })
         })

@@ -410,3 +410,14 @@ fn nip44_conversation_keys() {
         assert!(key.is_err() || peer.is_err(), "accepted: {}", s(v, "note"));
     }
 }
+
+/// The vectors above ran on the backend the crate was built with.
+#[test]
+fn backend_in_use() {
+    let expected = if cfg!(feature = "secp256k1") {
+        "libsecp256k1"
+    } else {
+        "k256"
+    };
+    assert_eq!(usrv_crypto::BACKEND, expected);
+}

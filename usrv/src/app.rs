@@ -247,7 +247,7 @@ impl App {
         let Some(head) = head else {
             return call(route, parts, params, &body, None).finish().await;
         };
-        let verified = match security.verify(head, parts, envelope.as_ref(), &body) {
+        let verified = match security.verify(head, parts, envelope.as_ref(), &body).await {
             Ok(verified) => verified,
             Err(rejection) => return rejection.into_response(),
         };

@@ -236,7 +236,7 @@ impl Security {
 
     /// Steps 4 and 5, once the body is read: the signature, the allow-list,
     /// then the replay store.
-    pub fn verify(
+    pub async fn verify(
         &self,
         head: SignedHead,
         parts: &http::request::Parts,
@@ -277,6 +277,7 @@ impl Security {
         }
         self.replay
             .record(&head.sender, &head.nonce, usrv_crypto::nonce::now_unix_ms())
+            .await
             .map_err(replay_rejection)?;
         Ok(Verified {
             sender: head.sender,
@@ -361,7 +362,7 @@ fn replay_rejection(error: ReplayError) -> Rejection {
     let status = match error {
         ReplayError::Stale | ReplayError::Future => StatusCode::UNAUTHORIZED,
         ReplayError::Replayed => StatusCode::PRECONDITION_FAILED,
-        ReplayError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        ReplayError::Busy | ReplayError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     };
     Rejection::new(status, error.to_string())
 }
