@@ -488,3 +488,26 @@ mod enabled {
         }
     }
 }
+
+#[cfg(all(test, not(feature = "tls")))]
+mod tests {
+    use super::*;
+
+    /// Nothing else in this crate's unit tests reads these variables.
+    #[test]
+    fn without_the_feature_the_variables_are_an_error_not_plain_http() {
+        std::env::set_var(CERT_VAR, "cert.pem");
+        std::env::set_var(KEY_VAR, "key.pem");
+        let result = configure(None);
+        std::env::remove_var(CERT_VAR);
+        std::env::remove_var(KEY_VAR);
+        match result {
+            Err(error) => assert_eq!(
+                error.to_string(),
+                "USRV_TLS_CERT and USRV_TLS_KEY are set, but usrv was built without its `tls` feature"
+            ),
+            Ok(_) => panic!("expected an error"),
+        }
+        assert!(configure(None).unwrap().is_none());
+    }
+}
