@@ -53,7 +53,8 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:5000";
 /// ```
 ///
 /// It binds `USRV_ADDR`, else `127.0.0.1:5000`, logs the address and the
-/// server public key, and stops gracefully on Ctrl-C or SIGTERM.
+/// server public key, and stops gracefully on Ctrl-C or SIGTERM. With
+/// `USRV_TLS_CERT` and `USRV_TLS_KEY` (or `.tls(cert, key)`) it serves HTTPS.
 pub fn serve() -> Server {
     Server::default()
 }
