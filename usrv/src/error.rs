@@ -18,6 +18,9 @@ pub enum Error {
     Bind(String, io::Error),
     /// The server key could not be loaded.
     Key(String),
+    /// The TLS certificate or key could not be used (the message names the
+    /// file and the reason).
+    Tls(String),
     /// Another I/O error.
     Io(io::Error),
 }
@@ -25,7 +28,9 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::RouteConflict(message) | Error::InvalidRoute(message) => f.write_str(message),
+            Error::RouteConflict(message) | Error::InvalidRoute(message) | Error::Tls(message) => {
+                f.write_str(message)
+            }
             Error::Bind(addr, error) => write!(f, "cannot listen on {addr}: {error}"),
             Error::Key(message) => write!(f, "cannot load the server key: {message}"),
             Error::Io(error) => write!(f, "{error}"),

@@ -74,6 +74,7 @@ mod secure;
 // server and client
 mod guard;
 mod server;
+mod tls;
 
 #[cfg(feature = "client")]
 pub mod client;

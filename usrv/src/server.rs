@@ -15,6 +15,7 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
@@ -26,6 +27,7 @@ use crate::guard::{watchdog, GuardedIo, HeadGuard};
 use crate::rejection::Rejection;
 use crate::response::IntoResponse;
 use crate::route::Route;
+use crate::tls::Tls;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -54,7 +56,8 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:5000";
 /// number of routes and the server public key, then one line per request
 /// (to standard output at level `USRV_LOG`, default `info`, unless the
 /// application installed its own `tracing` subscriber), and stops
-/// gracefully on Ctrl-C or SIGTERM.
+/// gracefully on Ctrl-C or SIGTERM. With `USRV_TLS_CERT` and
+/// `USRV_TLS_KEY` (or `.tls(cert, key)`) it serves HTTPS.
 pub fn serve() -> Server {
     Server::default()
 }
@@ -71,6 +74,7 @@ pub struct Server {
     shutdown_grace: Duration,
     shutdown: Option<Shutdown>,
     wrap: Option<Wrap>,
+    tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl Default for Server {
@@ -83,6 +87,7 @@ impl Default for Server {
             shutdown_grace: Duration::from_secs(30),
             shutdown: None,
             wrap: None,
+            tls: None,
         }
     }
 }
@@ -100,6 +105,17 @@ impl Server {
     /// `USRV_ADDR`, else `127.0.0.1:5000`.
     pub fn addr(mut self, addr: impl Into<String>) -> Self {
         self.addr = Some(addr.into());
+        self
+    }
+
+    /// Serves HTTPS only, with this certificate chain and private key (PEM
+    /// files: the server's certificate first, then its intermediates),
+    /// HTTP/2 and HTTP/1.1 chosen through ALPN. By default `USRV_TLS_CERT`
+    /// and `USRV_TLS_KEY`, else plain HTTP. The files are read when the
+    /// server binds; a problem with them is an [`Error::Tls`].
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, cert_pem: impl Into<PathBuf>, key_pem: impl Into<PathBuf>) -> Self {
+        self.tls = Some((cert_pem.into(), key_pem.into()));
         self
     }
 
@@ -248,8 +264,10 @@ impl Server {
 
     /// Builds the routes and binds the address, without serving yet: the
     /// bound address is known (useful with port 0).
-    pub async fn bind(self) -> Result<Bound, Error> {
+    pub async fn bind(mut self) -> Result<Bound, Error> {
+        let tls_files = self.tls.take();
         let (app, settings) = self.into_parts()?;
+        let tls = crate::tls::configure(tls_files)?;
         let listener = TcpListener::bind(&settings.addr)
             .await
             .map_err(|e| Error::Bind(settings.addr.clone(), e))?;
@@ -259,6 +277,7 @@ impl Server {
             listener,
             local_addr,
             settings,
+            tls,
         })
     }
 }
@@ -308,6 +327,7 @@ pub struct Bound {
     listener: TcpListener,
     local_addr: SocketAddr,
     settings: Settings,
+    tls: Option<Tls>,
 }
 
 impl Bound {
@@ -329,10 +349,12 @@ impl Bound {
             listener,
             local_addr,
             settings,
+            tls,
         } = self;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         tracing::info!(
             target: "usrv",
-            "listening on http://{local_addr} ({} routes), server public key {}",
+            "listening on {scheme}://{local_addr} ({} routes), server public key {}",
             app.route_count(),
             app.public_key()
         );
@@ -357,7 +379,7 @@ impl Bound {
                                     let app = app.clone();
                                     async move { Ok::<_, Infallible>(app.handle(request).await) }
                                 });
-                                spawn_connection(&mut connections, stream, service, timeout, watcher);
+                                spawn_connection(&mut connections, stream, tls.clone(), service, timeout, watcher);
                             }
                             Some(layered) => {
                                 let layered = layered.clone();
@@ -370,7 +392,7 @@ impl Bound {
                                         })
                                     }
                                 });
-                                spawn_connection(&mut connections, stream, service, timeout, watcher);
+                                spawn_connection(&mut connections, stream, tls.clone(), service, timeout, watcher);
                             }
                         }
                     }
@@ -452,6 +474,7 @@ const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 fn spawn_connection<S, B>(
     connections: &mut tokio::task::JoinSet<()>,
     stream: TcpStream,
+    tls: Option<Tls>,
     service: S,
     header_timeout: Duration,
     watcher: Watcher,
@@ -468,15 +491,16 @@ fn spawn_connection<S, B>(
     B::Error: Into<BoxError>,
 {
     let guard = HeadGuard::new();
-    let connection = serve_connection(stream, service, guard.clone(), watcher);
+    let connection = serve_connection(stream, tls, service, guard.clone(), watcher);
     let connection = connections.spawn(connection);
     connections.spawn(watchdog(guard, header_timeout, connection));
 }
 
-/// Serves one connection as HTTP/2 (prior knowledge) or HTTP/1.1; the
-/// HTTP/1 requests report to the connection's slowloris guard.
+/// Serves one connection: over TLS, HTTP/2 or HTTP/1.1 as ALPN chose;
+/// otherwise HTTP/2 (prior knowledge) or HTTP/1.1 as its first bytes say.
 async fn serve_connection<S, B>(
     stream: TcpStream,
+    tls: Option<Tls>,
     service: S,
     guard: Arc<HeadGuard>,
     watcher: Watcher,
@@ -492,11 +516,42 @@ async fn serve_connection<S, B>(
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    // A peer that stays silent (or sends half a preface) is left to the
-    // guard's watchdog, which aborts this task at the header timeout.
+    // A peer that stays silent (or sends half a preface or half a TLS
+    // handshake) is left to the guard's watchdog, which aborts this task at
+    // the header timeout.
+    if let Some(tls) = tls {
+        if let Some((stream, is_h2)) = tls.accept(stream).await {
+            serve_stream(stream, is_h2, service, guard, watcher).await;
+        }
+        return;
+    }
     let Ok(Some(is_h2)) = sniff_h2(&stream).await else {
         return;
     };
+    serve_stream(stream, is_h2, service, guard, watcher).await;
+}
+
+/// Serves one connection as HTTP/2 or HTTP/1.1; the HTTP/1 requests report
+/// to the connection's slowloris guard.
+async fn serve_stream<IO, S, B>(
+    stream: IO,
+    is_h2: bool,
+    service: S,
+    guard: Arc<HeadGuard>,
+    watcher: Watcher,
+) where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::Service<
+            http::Request<Incoming>,
+            Response = http::Response<B>,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
     let result = if is_h2 {
         // Idle HTTP/2 connections are normal; pings detect dead peers.
         guard.busy();

@@ -23,7 +23,7 @@ const LAYERS: &[&[&str]] = &[
     &["secure"],
     &["app"],
     // server and client
-    &["guard"],
+    &["guard", "tls"],
     &["server", "client"],
 ];
 

@@ -4,6 +4,8 @@
 //! ALPN ([`TlsServer`]). Everything listens on 127.0.0.1 only.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use hyper::service::service_fn;
@@ -27,6 +29,10 @@ pub struct TestPki {
     pub ca_pem: String,
     /// The server certificate, then the CA certificate.
     pub chain: Vec<CertificateDer<'static>>,
+    /// The same chain, PEM: what a server's certificate file holds.
+    pub chain_pem: String,
+    /// The server's private key, PEM (PKCS#8).
+    pub key_pem: String,
     /// The server's private key, PKCS#8 DER.
     key: Vec<u8>,
 }
@@ -71,6 +77,8 @@ impl TestPki {
         TestPki {
             ca_pem: ca.pem(),
             chain: vec![cert.der().clone(), ca.der().clone()],
+            chain_pem: format!("{}{}", cert.pem(), ca.pem()),
+            key_pem: key.serialize_pem(),
             key: key.serialize_der(),
         }
     }
@@ -155,5 +163,40 @@ impl TlsServer {
 impl Drop for TlsServer {
     fn drop(&mut self) {
         self.accept.abort();
+    }
+}
+
+/// A fresh folder under the system's temporary folder, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A new empty folder; `tag` helps to recognise it.
+    pub fn new(tag: &str) -> TempDir {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "usrv-test-{tag}-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("a temporary folder");
+        TempDir(dir)
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Writes a file of the folder and returns its path.
+    pub fn file(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).expect("a temporary file");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
