@@ -3,109 +3,24 @@
 //! not skip, when `redis-server` is not installed.
 #![cfg(feature = "redis")]
 
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+#[path = "support/redis_server.rs"]
+mod redis_server;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use redis_server::{free_port, RedisServer};
 use usrv_crypto::nonce::now_unix_ms;
 use usrv_crypto::replay::{RedisStore, DEFAULT_PREFIX, DEFAULT_TIMEOUT, DEFAULT_WINDOW};
 use usrv_crypto::{Nonce, PublicKey, ReplayError, ReplayGuard, ReplayStore, SecretKey};
 
-/// A `redis-server` on 127.0.0.1, without persistence, killed on drop.
-struct RedisServer {
-    port: u16,
-    child: Option<Child>,
-}
-
-impl RedisServer {
-    /// A server on a free port.
-    fn start() -> RedisServer {
-        Self::start_on(free_port())
-    }
-
-    /// A server on `port`.
-    fn start_on(port: u16) -> RedisServer {
-        let program = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
-        let child = Command::new(&program)
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot run `{program}` ({e}): the Redis store tests need a real Redis \
-                     server; install it (Debian/Ubuntu: `apt-get install redis-server`) or set \
-                     REDIS_SERVER to its path"
-                )
-            });
-        let mut server = RedisServer {
-            port,
-            child: Some(child),
-        };
-        server.wait_ready();
-        server
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-
-    fn wait_ready(&mut self) {
-        let started = Instant::now();
-        while TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).is_err() {
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().unwrap()) {
-                panic!("redis-server on port {} exited: {status}", self.port);
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "redis-server did not listen on port {} within 10 s",
-                self.port
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn signal(&self, signal: &str) {
-        let pid = self.child.as_ref().expect("running").id();
-        let status = Command::new("kill")
-            .args([signal, &pid.to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success(), "kill {signal} {pid}");
-    }
-
-    /// Kills the server and waits until it is gone.
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    /// A plain connection, to look at what the store wrote.
-    async fn inspect(&self) -> redis::aio::MultiplexedConnection {
-        redis::Client::open(self.url())
-            .unwrap()
-            .get_multiplexed_async_connection()
-            .await
-            .unwrap()
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+/// A plain connection, to look at what the store wrote.
+async fn inspect(server: &RedisServer) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(server.url())
         .unwrap()
-        .local_addr()
+        .get_multiplexed_async_connection()
+        .await
         .unwrap()
-        .port()
 }
 
 fn key() -> PublicKey {
@@ -160,7 +75,7 @@ async fn insert_then_replay() {
     );
 
     // The key: prefix, public key hex, normalised nonce; value 1.
-    let mut redis = server.inspect().await;
+    let mut redis = inspect(&server).await;
     let name = format!(
         "{DEFAULT_PREFIX}{k}:{}.{}",
         n.unix_ms(),
@@ -199,7 +114,7 @@ async fn two_instances_share_one_redis() {
     assert_eq!(other.prefix(), "other:");
     let c = ReplayGuard::with_store(DEFAULT_WINDOW, other);
     assert_eq!(c.record(&k, &n, now).await, Ok(()));
-    let mut redis = server.inspect().await;
+    let mut redis = inspect(&server).await;
     let keys: Vec<String> = redis::cmd("KEYS")
         .arg("other:*")
         .query_async(&mut redis)
@@ -249,7 +164,7 @@ async fn exactly_one_of_many_instances_wins() {
 async fn keys_expire_with_the_window() {
     let server = RedisServer::start();
     let store = RedisStore::new(&server.url()).unwrap();
-    let mut redis = server.inspect().await;
+    let mut redis = inspect(&server).await;
     let k = key();
     let (n, now) = nonce();
     let name = format!(

@@ -21,6 +21,8 @@ pub enum Error {
     /// The TLS certificate or key could not be used (the message names the
     /// file and the reason).
     Tls(String),
+    /// The replay store cannot be used (`USRV_REPLAY_STORE`).
+    ReplayStore(String),
     /// Another I/O error.
     Io(io::Error),
 }
@@ -33,6 +35,7 @@ impl fmt::Display for Error {
             }
             Error::Bind(addr, error) => write!(f, "cannot listen on {addr}: {error}"),
             Error::Key(message) => write!(f, "cannot load the server key: {message}"),
+            Error::ReplayStore(message) => write!(f, "cannot use the replay store {message}"),
             Error::Io(error) => write!(f, "{error}"),
         }
     }

@@ -128,6 +128,34 @@ impl SecurityConfig {
     }
 }
 
+/// The shared replay store that `USRV_REPLAY_STORE` names
+/// (`redis://host:port/db`, `rediss://` for TLS).
+fn store_at(url: &str) -> Result<Box<dyn ReplayStore>, Error> {
+    let named = |why: String| Error::ReplayStore(format!("USRV_REPLAY_STORE={url:?}: {why}"));
+    if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+        return Err(named("expected a `redis://` URL".into()));
+    }
+    #[cfg(feature = "redis")]
+    {
+        let store = usrv_crypto::replay::RedisStore::new(url).map_err(|e| named(e.to_string()))?;
+        tracing::info!(target: "usrv", "replay store: Redis at {}", redacted(url));
+        Ok(Box::new(store))
+    }
+    #[cfg(not(feature = "redis"))]
+    Err(named("usrv was built without its `redis` feature".into()))
+}
+
+/// A URL without its password, for logs.
+#[cfg(feature = "redis")]
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// A key file should be readable by its owner only (it is written 0600).
 fn warn_if_readable_by_others(path: &Path) {
     #[cfg(unix)]
@@ -152,9 +180,13 @@ impl Security {
     pub fn new(mut config: SecurityConfig) -> Result<Security, Error> {
         let key = config.resolve_key()?;
         let public = key.public_key();
-        let store = config
-            .store
-            .unwrap_or_else(|| Box::new(MemoryStore::new(config.capacity)));
+        let store = match config.store {
+            Some(store) => store,
+            None => match std::env::var("USRV_REPLAY_STORE") {
+                Ok(url) if !url.is_empty() => store_at(&url)?,
+                _ => Box::new(MemoryStore::new(config.capacity)),
+            },
+        };
         let puk = config.puk.then(|| Bytes::from(format!("\"{public}\"")));
         Ok(Security {
             key,
