@@ -14,7 +14,7 @@ use common::TestServer;
 use hmac::{KeyInit, Mac};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use usrv::crypto::{envelope, Nonce, SecretKey};
+use usrv::crypto::{envelope, Nonce, SecretKey, Signature};
 use usrv::{route, Bytes, Identity, Json};
 
 /// Open to anyone.
@@ -305,9 +305,10 @@ async fn invalid_signatures_are_401() {
 
     let mut cases: Vec<(&str, Wire)> = Vec::new();
     let mut wire = base();
-    let mut sig = hex_bytes(wire.signature.as_deref().unwrap());
-    sig[10] ^= 0x01;
-    wire.signature = Some(to_hex(&sig));
+    let signature: Signature = wire.signature.as_deref().unwrap().parse().unwrap();
+    let mut bytes = signature.to_bytes();
+    bytes[10] ^= 0x01;
+    wire.signature = Some(Signature::from_bytes(bytes).to_string());
     cases.push(("a flipped bit", wire));
 
     let mut wire = base();
@@ -1004,17 +1005,6 @@ async fn the_server_stops_cleanly_after_hostile_traffic() {
     send_bytes(server.addr, &captured).await;
     send_bytes(server.addr, &captured).await;
     server.stop().await.expect("run() succeeds");
-}
-
-fn hex_bytes(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[tokio::test]

@@ -24,15 +24,11 @@ fn usrv() -> Value {
 }
 
 fn unhex(s: &str) -> Vec<u8> {
-    assert!(s.len().is_multiple_of(2), "odd hex length: {s}");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-        .collect()
+    base16ct::mixed::decode_vec(s).unwrap_or_else(|e| panic!("not hex ({e}): {s}"))
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    base16ct::lower::encode_string(bytes)
 }
 
 fn arr32(s: &str) -> [u8; 32] {
