@@ -97,6 +97,12 @@ pub use usrv_macros::route;
 pub use bytes::Bytes;
 pub use http::{self, HeaderMap, Method, StatusCode, Uri};
 
+/// The README's Rust blocks, compiled (and run where they do not serve) as
+/// doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}
+
 /// The secure protocol's types: keys, signatures, envelopes, nonces.
 pub use usrv_crypto as crypto;
 
