@@ -65,6 +65,7 @@ mod response;
 // request context and extractors
 pub mod extract;
 mod json;
+mod target;
 // routes and the route table
 mod route;
 mod router;
@@ -81,16 +82,17 @@ pub mod client;
 pub use app::{App, DEFAULT_BODY_LIMIT};
 pub use body::Body;
 #[cfg(feature = "client")]
-pub use client::Client;
+pub use client::{Client, ClientError};
 pub use error::Error;
 pub use extract::{
     Args, Ctx, Form, FromParam, FromRequest, Identity, Kwargs, Multipart, Part, Request,
 };
 pub use json::Json;
 pub use rejection::Rejection;
-pub use route::Route;
 pub use response::{IntoResponse, IntoStatus, Response};
+pub use route::Route;
 pub use server::{serve, Bound, LayeredService, Server, DEFAULT_ADDR};
+pub use target::{ToParam, UriArg};
 pub use usrv_macros::route;
 
 pub use bytes::Bytes;
@@ -108,10 +110,27 @@ pub mod routing {
 /// What `#[route]` expands to. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    #[cfg(feature = "client")]
+    pub use crate::client::typed::{
+        decode_bytes, decode_empty, decode_json, decode_raw, decode_status, decode_text, secured,
+    };
     pub use crate::extract::param::{path_any, path_float, path_int, path_path, path_str};
     pub use crate::extract::Ctx;
-    pub use crate::route::{Answer, Answer as Reply, CallFn, Converter, MethodSet, Route, Segment};
+    pub use crate::route::{
+        Answer, Answer as Reply, CallFn, Converter, MethodSet, Registered, Route, Segment,
+    };
+    pub use crate::target::{Target, ToQuery};
     pub use inventory;
+    pub use serde::{Deserialize, Serialize};
+    pub use serde_json;
+
+    /// The typed call of a route (`name::call`, `name::request`): its
+    /// items as they are with the `client` feature.
+    #[cfg(feature = "client")]
+    pub use crate::__usrv_client_items as client;
+    /// The typed call of a route: nothing without the `client` feature.
+    #[cfg(not(feature = "client"))]
+    pub use crate::__usrv_no_client_items as client;
 
     use crate::response::{IntoResponse, Response};
 
@@ -120,4 +139,20 @@ pub mod __private {
     pub fn respond<R: IntoResponse>(value: R) -> Response {
         value.into_response()
     }
+}
+
+/// The items of a route's typed call, kept: usrv has the `client` feature.
+#[cfg(feature = "client")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __usrv_client_items {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// The items of a route's typed call, dropped: usrv has no `client` feature.
+#[cfg(not(feature = "client"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __usrv_no_client_items {
+    ($($item:tt)*) => {};
 }

@@ -166,7 +166,12 @@ pub struct Route {
     pub call: CallFn,
 }
 
-inventory::collect!(Route);
+/// What `#[route]` submits to `inventory`: the route's own static, so that
+/// the registration and `name::ROUTE` are one and the same.
+#[doc(hidden)]
+pub struct Registered(pub &'static Route);
+
+inventory::collect!(Registered);
 
 impl Route {
     /// The function's name.
@@ -224,7 +229,9 @@ impl fmt::Debug for Route {
 
 /// Every route registered with `#[route]` in the linked program.
 pub(crate) fn registered() -> impl Iterator<Item = &'static Route> {
-    inventory::iter::<Route>.into_iter()
+    inventory::iter::<Registered>
+        .into_iter()
+        .map(|registered| registered.0)
 }
 
 impl Route {

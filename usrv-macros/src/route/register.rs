@@ -1,5 +1,6 @@
-//! The registration: one `usrv::__private::Route` per function, already
-//! parsed, submitted to `inventory` so that `usrv::serve()` finds it.
+//! The registration: one `usrv::Route` per function, already parsed, in a
+//! static of its own that `name::ROUTE` names and that is submitted to
+//! `inventory`, so that `usrv::serve()` finds it.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -8,7 +9,8 @@ use super::argument::Source;
 use super::path::Segment;
 use super::{request, Route};
 
-/// `inventory::submit! { Route { ... } }`; `call` is the glue function.
+/// The route's static, submitted to `inventory` (`call` is the glue
+/// function), then a reference to it: the value of `name::ROUTE`.
 pub fn submit(route: &Route<'_>) -> TokenStream {
     let private = quote!(::usrv::__private);
     let ident = &route.function.sig.ident;
@@ -35,8 +37,7 @@ pub fn submit(route: &Route<'_>) -> TokenStream {
     let encrypted = route.attribute.encrypted.is_some();
     let arg_names = route.arguments.iter().map(|a| a.name.to_string());
     quote! {
-        #private::inventory::submit! {
-            #private::Route {
+        static __USRV_ROUTE: #private::Route = #private::Route {
                 name: #name,
                 module: ::core::module_path!(),
                 file: ::core::file!(),
@@ -49,7 +50,8 @@ pub fn submit(route: &Route<'_>) -> TokenStream {
                 uses_body: false #(|| #uses_body)*,
                 arg_names: &[#(#arg_names),*],
                 call: __usrv_call,
-            }
-        }
+        };
+        #private::inventory::submit! { #private::Registered(&__USRV_ROUTE) }
+        &__USRV_ROUTE
     }
 }
