@@ -60,6 +60,7 @@ mod error;
 mod media;
 mod protocol;
 mod rejection;
+mod schema;
 // responses
 mod response;
 // request context and extractors
@@ -71,6 +72,7 @@ mod route;
 mod router;
 // the per-request pipeline
 mod app;
+mod openapi;
 mod secure;
 // server and client
 mod guard;
@@ -79,7 +81,7 @@ mod server;
 #[cfg(feature = "client")]
 pub mod client;
 
-pub use app::{App, DEFAULT_BODY_LIMIT};
+pub use app::{App, DEFAULT_BODY_LIMIT, OPENAPI_PATH};
 pub use body::Body;
 #[cfg(feature = "client")]
 pub use client::{Client, ClientError};
@@ -101,6 +103,12 @@ pub use http::{self, HeaderMap, Method, StatusCode, Uri};
 /// The secure protocol's types: keys, signatures, envelopes, nonces.
 pub use usrv_crypto as crypto;
 
+/// `schemars`, whose `JsonSchema` gives your types their schemas in the
+/// OpenAPI document (`#[derive(usrv::schemars::JsonSchema)]` with
+/// `#[schemars(crate = "usrv::schemars")]`, or a dependency of your own).
+#[cfg(feature = "openapi")]
+pub use schemars;
+
 /// The route table, for benchmarks and tools.
 #[doc(hidden)]
 pub mod routing {
@@ -117,8 +125,10 @@ pub mod __private {
     pub use crate::extract::param::{path_any, path_float, path_int, path_path, path_str};
     pub use crate::extract::Ctx;
     pub use crate::route::{
-        Answer, Answer as Reply, CallFn, Converter, MethodSet, Registered, Route, Segment,
+        Answer, Answer as Reply, Api, ApiArg, ApiReply, ArgKind, CallFn, Converter, MethodSet,
+        Presence, Probe, ProbeExtractor, ProbeQuery, Registered, Route, Segment,
     };
+    pub use crate::schema::{any_schema, SchemaOf, Schemas, ViaAny, ViaJsonSchema};
     pub use crate::target::{Target, ToQuery};
     pub use inventory;
     pub use serde::{Deserialize, Serialize};

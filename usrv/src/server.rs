@@ -21,11 +21,11 @@ use tower::{Layer, Service, ServiceExt};
 use usrv_crypto::{PublicKey, ReplayStore, SecretKey};
 
 use crate::app::{App, AppConfig};
+use crate::error::Error;
 use crate::guard::{watchdog, GuardedIo, HeadGuard};
+use crate::rejection::Rejection;
 use crate::response::IntoResponse;
 use crate::route::Route;
-use crate::error::Error;
-use crate::rejection::Rejection;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -175,6 +175,13 @@ impl Server {
     /// Serves the server key at `GET /puk` (default on).
     pub fn public_key_route(mut self, enabled: bool) -> Self {
         self.app.security.puk = enabled;
+        self
+    }
+
+    /// Serves the OpenAPI document of the routes at `GET /openapi.json`
+    /// (default on); [`App::openapi`] returns it either way.
+    pub fn openapi_route(mut self, enabled: bool) -> Self {
+        self.app.openapi_route = enabled;
         self
     }
 

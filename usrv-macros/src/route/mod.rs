@@ -12,6 +12,7 @@ mod argument;
 mod attribute;
 mod body;
 mod client;
+mod describe;
 mod glue;
 mod item;
 mod kind;

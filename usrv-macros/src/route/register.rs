@@ -6,6 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
 use super::argument::Source;
+use super::describe;
 use super::path::Segment;
 use super::{request, Route};
 
@@ -36,6 +37,7 @@ pub fn submit(route: &Route<'_>) -> TokenStream {
     let signed = route.attribute.signed.is_some() || route.attribute.encrypted.is_some();
     let encrypted = route.attribute.encrypted.is_some();
     let arg_names = route.arguments.iter().map(|a| a.name.to_string());
+    let api = describe::api(route);
     quote! {
         static __USRV_ROUTE: #private::Route = #private::Route {
                 name: #name,
@@ -50,6 +52,7 @@ pub fn submit(route: &Route<'_>) -> TokenStream {
                 uses_body: false #(|| #uses_body)*,
                 arg_names: &[#(#arg_names),*],
                 call: __usrv_call,
+                api: #api,
         };
         #private::inventory::submit! { #private::Registered(&__USRV_ROUTE) }
         &__USRV_ROUTE
