@@ -44,6 +44,26 @@
 //! (204), `StatusCode`, `Result<T, E>`, [`Rejection`] and a full
 //! [`Response`]. Framework errors are `{"error": "<reason>", "status": N}`.
 //!
+//! ## The API from the routes
+//! Every server answers `GET /openapi.json` with the OpenAPI 3.1 document
+//! of its routes ([`App::openapi`]; schemas of your types through
+//! `schemars::JsonSchema`, the `openapi` feature). Beside each function,
+//! `#[route]` defines a type of the same name: `name::ROUTE` (the route,
+//! for [`App::with_routes`] and [`Server::routes`]), `name::uri(args...)`
+//! (the request target) and, with the `client` feature,
+//! `name::call(&client, args...)`, the typed call:
+//!
+//! ```no_run
+//! # use usrv::route;
+//! # #[route("/<int:a>/<b>")]
+//! # fn do_test(a: i64, b: String) -> (u16, i64, String) { (200, a, b) }
+//! # async fn run() -> Result<(), usrv::ClientError> {
+//! assert_eq!(do_test::uri(5, "a b"), "/5/a%20b");
+//! let client = usrv::Client::new("http://127.0.0.1:5000")?;
+//! assert_eq!(do_test::call(&client, 5, "test".into()).await?, (5, "test".to_owned()));
+//! # Ok(()) }
+//! ```
+//!
 //! ## Linking
 //! Routes register through `inventory`: a route in a library crate that the
 //! binary never references is not linked. Reference the library

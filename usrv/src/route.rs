@@ -188,6 +188,17 @@ pub struct Api {
     pub reply: ApiReply,
 }
 
+impl Api {
+    /// A route described by nothing: no doc, no argument, any response.
+    pub const NONE: Api = Api {
+        doc: "",
+        package: "",
+        version: "",
+        args: &[],
+        reply: ApiReply::Any,
+    };
+}
+
 /// One argument of a route.
 #[doc(hidden)]
 pub struct ApiArg {
@@ -264,6 +275,12 @@ impl<T: ?Sized> Probe<T> {
     /// The probe for `T`.
     pub const fn new() -> Self {
         Probe(PhantomData)
+    }
+}
+
+impl<T: ?Sized> Default for Probe<T> {
+    fn default() -> Self {
+        Probe::new()
     }
 }
 
