@@ -11,19 +11,19 @@ use usrv::{route, Args, Kwargs};
 
 /// `GET /test` → `[null,null]`; `GET /test?b=12&a=Paris` → `["Paris","12"]`.
 #[route("/test")]
-fn do_test(a: Option<String>, b: Option<String>) -> (u16, Option<String>, Option<String>) {
+pub fn do_test(a: Option<String>, b: Option<String>) -> (u16, Option<String>, Option<String>) {
     (200, a, b)
 }
 
 /// The path example: `GET /5/test` → `["test",5]`.
 #[route("/<int:b>/<a>")]
-fn from_path(a: String, b: i64) -> (u16, String, i64) {
+pub fn from_path(a: String, b: i64) -> (u16, String, i64) {
     (200, a, b)
 }
 
 /// The catch-all (`**kwargs`): the named values, then everything else.
 #[route("/kwargs", methods = ["GET", "POST"])]
-fn kwargs(
+pub fn kwargs(
     a: Option<String>,
     b: Option<String>,
     rest: Kwargs,

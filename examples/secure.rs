@@ -13,20 +13,20 @@ use usrv::{route, Identity, Json};
 
 /// Open to anyone: answers the JSON body.
 #[route("/echo", methods = ["POST"])]
-fn echo(body: Json<Value>) -> (u16, Json<Value>) {
+pub fn echo(body: Json<Value>) -> (u16, Json<Value>) {
     (200, body)
 }
 
 /// Needs a signed request: answers the sender's public key.
 #[route("/whoami", methods = ["POST"])]
-fn whoami(sender: Identity) -> (u16, String) {
+pub fn whoami(sender: Identity) -> (u16, String) {
     (200, sender.to_string())
 }
 
 /// Needs a sealed body: only the sender and the server read it, and the
 /// reply is sealed to the sender.
 #[route("/vault", methods = ["POST"], encrypted)]
-fn vault(body: Json<Value>) -> (u16, Json<Value>) {
+pub fn vault(body: Json<Value>) -> (u16, Json<Value>) {
     (200, body)
 }
 

@@ -2,7 +2,8 @@
 
 mod common;
 
-use bytes::Bytes;
+// `::bytes`: the route `fn bytes` below also defines the type `bytes`.
+use ::bytes::Bytes;
 use common::TestServer;
 use serde::Serialize;
 use serde_json::json;

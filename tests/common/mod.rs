@@ -7,6 +7,7 @@
 //! a test instead of hanging it.
 #![allow(dead_code)]
 
+pub mod openapi;
 pub mod secure;
 
 use std::net::SocketAddr;

@@ -24,7 +24,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
-use usrv::__private::{Converter, Ctx, MethodSet, Reply, Route, Segment};
+use usrv::__private::{Api, Converter, Ctx, MethodSet, Reply, Route, Segment};
 use usrv::routing::{Found, Params, Router};
 use usrv::{FromParam, Method, Rejection};
 
@@ -65,6 +65,7 @@ fn route(pattern: String) -> &'static Route {
         uses_body: false,
         arg_names: &[],
         call: never_called,
+        api: Api::NONE,
     }))
 }
 

@@ -5,7 +5,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use crate::error::Error;
 use crate::extract::Ctx;
+use crate::openapi;
 use crate::protocol::{is_sealed, mentions_protocol};
 use crate::rejection::Rejection;
 use crate::response::{IntoResponse, Response};
@@ -32,6 +33,8 @@ pub(crate) struct AppConfig {
     pub body_limit: usize,
     pub body_timeout: Duration,
     pub security: SecurityConfig,
+    /// Serve the OpenAPI document at `GET /openapi.json`.
+    pub openapi_route: bool,
 }
 
 impl Default for AppConfig {
@@ -40,9 +43,13 @@ impl Default for AppConfig {
             body_limit: DEFAULT_BODY_LIMIT,
             body_timeout: Duration::from_secs(30),
             security: SecurityConfig::default(),
+            openapi_route: true,
         }
     }
 }
+
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/openapi.json";
 
 /// The routes of the program, ready to serve; cheap to clone.
 ///
@@ -72,6 +79,26 @@ struct Inner {
     body_limit: usize,
     body_timeout: Duration,
     security: Security,
+    /// The OpenAPI document, built on first use.
+    api: Api,
+}
+
+/// What the OpenAPI document is built from, and the document once built.
+struct Api {
+    routes: Vec<&'static Route>,
+    options: openapi::Options,
+    served: bool,
+    document: OnceLock<(serde_json::Value, Bytes)>,
+}
+
+impl Api {
+    fn document(&self) -> &(serde_json::Value, Bytes) {
+        self.document.get_or_init(|| {
+            let document = openapi::document(&self.routes, &self.options);
+            let bytes = Bytes::from(serde_json::to_vec(&document).unwrap_or_default());
+            (document, bytes)
+        })
+    }
 }
 
 impl App {
@@ -95,14 +122,47 @@ impl App {
         routes: impl IntoIterator<Item = &'static Route>,
         config: AppConfig,
     ) -> Result<App, Error> {
+        let routes: Vec<&'static Route> = routes.into_iter().collect();
+        let api = Api {
+            routes: routes.clone(),
+            options: openapi::Options {
+                puk: config.security.puk,
+                allow_list: config.security.allowed.is_some(),
+            },
+            served: config.openapi_route,
+            document: OnceLock::new(),
+        };
         Ok(App {
             inner: Arc::new(Inner {
                 router: Router::new(routes)?,
                 body_limit: config.body_limit,
                 body_timeout: config.body_timeout,
                 security: Security::new(config.security)?,
+                api,
             }),
         })
+    }
+
+    /// The OpenAPI 3.1 document of the routes, as served at
+    /// `GET /openapi.json` (unless [`Server::openapi_route`](crate::Server::openapi_route)
+    /// turned that off): one operation per route and method, with its
+    /// parameters, body, responses and, for signed routes, the secure
+    /// protocol's headers. Built once, on first use.
+    ///
+    /// A build step can write it to a file:
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = usrv::App::new()?;
+    /// std::fs::write("openapi.json", serde_json::to_string_pretty(app.openapi())?)?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// The schemas of your types come from `schemars::JsonSchema` (the
+    /// `openapi` feature, on by default); a type without it is described
+    /// by an unconstrained schema.
+    pub fn openapi(&self) -> &serde_json::Value {
+        &self.inner.api.document().0
     }
 
     /// The server's public key (its identity in the secure protocol).
@@ -289,12 +349,20 @@ impl App {
 
     fn not_found(&self, parts: &http::request::Parts) -> Response {
         let path = parts.uri.path();
-        if (path == "/puk" || path == "/puk/")
-            && (parts.method == Method::GET || parts.method == Method::HEAD)
-        {
+        let get = parts.method == Method::GET || parts.method == Method::HEAD;
+        if (path == "/puk" || path == "/puk/") && get {
             if let Some(response) = self.inner.security.puk_response() {
                 return response;
             }
+        }
+        if path == OPENAPI_PATH && get && self.inner.api.served {
+            let bytes = self.inner.api.document().1.clone();
+            let mut response = Response::new(crate::body::Body::from(bytes));
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            return response;
         }
         Rejection::not_found("no route matches this path").into_response()
     }

@@ -46,6 +46,26 @@ impl<T: serde::Serialize> serde::Serialize for Json<T> {
     }
 }
 
+/// The schema of `T`: `Json<T>` is `T` on the wire.
+#[cfg(feature = "openapi")]
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Json<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        T::schema_id()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
 impl<T> std::ops::Deref for Json<T> {
     type Target = T;
     fn deref(&self) -> &T {

@@ -44,6 +44,26 @@
 //! (204), `StatusCode`, `Result<T, E>`, [`Rejection`] and a full
 //! [`Response`]. Framework errors are `{"error": "<reason>", "status": N}`.
 //!
+//! ## The API from the routes
+//! Every server answers `GET /openapi.json` with the OpenAPI 3.1 document
+//! of its routes ([`App::openapi`]; schemas of your types through
+//! `schemars::JsonSchema`, the `openapi` feature). Beside each function,
+//! `#[route]` defines a type of the same name: `name::ROUTE` (the route,
+//! for [`App::with_routes`] and [`Server::routes`]), `name::uri(args...)`
+//! (the request target) and, with the `client` feature,
+//! `name::call(&client, args...)`, the typed call:
+//!
+//! ```no_run
+//! # use usrv::route;
+//! # #[route("/<int:a>/<b>")]
+//! # fn do_test(a: i64, b: String) -> (u16, i64, String) { (200, a, b) }
+//! # async fn run() -> Result<(), usrv::ClientError> {
+//! assert_eq!(do_test::uri(5, "a b"), "/5/a%20b");
+//! let client = usrv::Client::new("http://127.0.0.1:5000")?;
+//! assert_eq!(do_test::call(&client, 5, "test".into()).await?, (5, "test".to_owned()));
+//! # Ok(()) }
+//! ```
+//!
 //! ## Linking
 //! Routes register through `inventory`: a route in a library crate that the
 //! binary never references is not linked. Reference the library
@@ -60,16 +80,19 @@ mod error;
 mod media;
 mod protocol;
 mod rejection;
+mod schema;
 // responses
 mod response;
 // request context and extractors
 pub mod extract;
 mod json;
+mod target;
 // routes and the route table
 mod route;
 mod router;
 // the per-request pipeline
 mod app;
+mod openapi;
 mod secure;
 // server and client
 mod guard;
@@ -79,10 +102,10 @@ mod tls;
 #[cfg(feature = "client")]
 pub mod client;
 
-pub use app::{App, DEFAULT_BODY_LIMIT};
+pub use app::{App, DEFAULT_BODY_LIMIT, OPENAPI_PATH};
 pub use body::Body;
 #[cfg(feature = "client")]
-pub use client::Client;
+pub use client::{Client, ClientError};
 pub use error::Error;
 pub use extract::{
     Args, Ctx, Form, FromParam, FromRequest, Identity, Kwargs, Multipart, Part, Request,
@@ -92,6 +115,7 @@ pub use rejection::Rejection;
 pub use response::{IntoResponse, IntoStatus, Response};
 pub use route::Route;
 pub use server::{serve, Bound, LayeredService, Server, DEFAULT_ADDR};
+pub use target::{ToParam, UriArg};
 pub use usrv_macros::route;
 
 pub use bytes::Bytes;
@@ -106,6 +130,12 @@ mod readme {}
 /// The secure protocol's types: keys, signatures, envelopes, nonces.
 pub use usrv_crypto as crypto;
 
+/// `schemars`, whose `JsonSchema` gives your types their schemas in the
+/// OpenAPI document (`#[derive(usrv::schemars::JsonSchema)]` with
+/// `#[schemars(crate = "usrv::schemars")]`, or a dependency of your own).
+#[cfg(feature = "openapi")]
+pub use schemars;
+
 /// The route table, for benchmarks and tools.
 #[doc(hidden)]
 pub mod routing {
@@ -115,10 +145,29 @@ pub mod routing {
 /// What `#[route]` expands to. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    #[cfg(feature = "client")]
+    pub use crate::client::typed::{
+        decode_bytes, decode_empty, decode_json, decode_raw, decode_status, decode_text, secured,
+    };
     pub use crate::extract::param::{path_any, path_float, path_int, path_path, path_str};
     pub use crate::extract::Ctx;
-    pub use crate::route::{Answer, Answer as Reply, CallFn, Converter, MethodSet, Route, Segment};
+    pub use crate::route::{
+        Answer, Answer as Reply, Api, ApiArg, ApiReply, ArgKind, CallFn, Converter, MethodSet,
+        Presence, Probe, ProbeExtractor, ProbeQuery, Registered, Route, Segment,
+    };
+    pub use crate::schema::{any_schema, SchemaOf, Schemas, ViaAny, ViaJsonSchema};
+    pub use crate::target::{Target, ToQuery};
     pub use inventory;
+    pub use serde::{Deserialize, Serialize};
+    pub use serde_json;
+
+    /// The typed call of a route (`name::call`, `name::request`): its
+    /// items as they are with the `client` feature.
+    #[cfg(feature = "client")]
+    pub use crate::__usrv_client_items as client;
+    /// The typed call of a route: nothing without the `client` feature.
+    #[cfg(not(feature = "client"))]
+    pub use crate::__usrv_no_client_items as client;
 
     use crate::response::{IntoResponse, Response};
 
@@ -127,4 +176,20 @@ pub mod __private {
     pub fn respond<R: IntoResponse>(value: R) -> Response {
         value.into_response()
     }
+}
+
+/// The items of a route's typed call, kept: usrv has the `client` feature.
+#[cfg(feature = "client")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __usrv_client_items {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// The items of a route's typed call, dropped: usrv has no `client` feature.
+#[cfg(not(feature = "client"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __usrv_no_client_items {
+    ($($item:tt)*) => {};
 }

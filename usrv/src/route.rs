@@ -3,15 +3,17 @@
 
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use http::Method;
 
-use crate::extract::Ctx;
+use crate::extract::{Ctx, FromParam};
 use crate::rejection::Rejection;
 use crate::response::{IntoResponse, Response};
+use crate::schema::SchemaFn;
 
 /// How a path parameter is converted; written `<kind:name>` in the path.
 #[doc(hidden)]
@@ -164,9 +166,206 @@ pub struct Route {
     /// The extraction glue.
     #[doc(hidden)]
     pub call: CallFn,
+    /// What the OpenAPI document says of it.
+    #[doc(hidden)]
+    pub api: Api,
 }
 
-inventory::collect!(Route);
+/// A route as the OpenAPI document describes it, from the function's
+/// signature and doc comment.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Api {
+    /// The doc comment, one line per `///` line.
+    pub doc: &'static str,
+    /// `CARGO_PKG_NAME` and `CARGO_PKG_VERSION` of the crate of the
+    /// function (empty when not built by cargo): the document's title.
+    pub package: &'static str,
+    pub version: &'static str,
+    /// Every argument, in order.
+    pub args: &'static [ApiArg],
+    /// What the function returns.
+    pub reply: ApiReply,
+}
+
+impl Api {
+    /// A route described by nothing: no doc, no argument, any response.
+    pub const NONE: Api = Api {
+        doc: "",
+        package: "",
+        version: "",
+        args: &[],
+        reply: ApiReply::Any,
+    };
+}
+
+/// One argument of a route.
+#[doc(hidden)]
+pub struct ApiArg {
+    pub name: &'static str,
+    pub kind: ArgKind,
+    /// The schema of its value: the path value, the query value (`T` of
+    /// `Option<T>` and `Vec<T>`), the body payload (`T` of `Json<T>`).
+    pub schema: SchemaFn,
+}
+
+impl fmt::Debug for ApiArg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiArg")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where an argument comes from, as the document tells it.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub enum ArgKind {
+    /// A path parameter.
+    Path,
+    /// A query value, or an extractor of the user's: the probe says which.
+    Value(fn() -> Presence),
+    /// The body: JSON, a form, multipart parts, raw bytes.
+    Json,
+    Form,
+    Multipart,
+    Bytes,
+    /// `Kwargs` or `Args`: the rest of the query (may answer 400).
+    CatchAll,
+    /// From the request, never a bad request: headers, the sender...
+    Context,
+}
+
+impl fmt::Debug for ArgKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ArgKind::Path => f.write_str("Path"),
+            ArgKind::Value(presence) => write!(f, "Value({:?})", presence()),
+            ArgKind::Json => f.write_str("Json"),
+            ArgKind::Form => f.write_str("Form"),
+            ArgKind::Multipart => f.write_str("Multipart"),
+            ArgKind::Bytes => f.write_str("Bytes"),
+            ArgKind::CatchAll => f.write_str("CatchAll"),
+            ArgKind::Context => f.write_str("Context"),
+        }
+    }
+}
+
+/// What kind of query value an argument type is.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// `T: FromParam`: required.
+    Required,
+    /// `Option<T>`.
+    Optional,
+    /// `Vec<T>`: every value of a repeated key.
+    Repeated,
+    /// Not a query value: an extractor of the user's.
+    Extractor,
+}
+
+/// Tells a query value from an extractor by its traits:
+/// `(&&Probe::<T>::new()).presence()`.
+#[doc(hidden)]
+pub struct Probe<T: ?Sized>(PhantomData<T>);
+
+impl<T: ?Sized> Probe<T> {
+    /// The probe for `T`.
+    pub const fn new() -> Self {
+        Probe(PhantomData)
+    }
+}
+
+impl<T: ?Sized> Default for Probe<T> {
+    fn default() -> Self {
+        Probe::new()
+    }
+}
+
+/// The query values (chosen first).
+#[doc(hidden)]
+pub trait ProbeQuery {
+    /// Its presence.
+    fn presence(&self) -> Presence;
+}
+
+impl<T: FromParam> ProbeQuery for &Probe<T> {
+    fn presence(&self) -> Presence {
+        Presence::Required
+    }
+}
+
+impl<T: FromParam> ProbeQuery for &Probe<Option<T>> {
+    fn presence(&self) -> Presence {
+        Presence::Optional
+    }
+}
+
+impl<T: FromParam> ProbeQuery for &Probe<Vec<T>> {
+    fn presence(&self) -> Presence {
+        Presence::Repeated
+    }
+}
+
+/// Any other argument type: an extractor.
+#[doc(hidden)]
+pub trait ProbeExtractor {
+    /// [`Presence::Extractor`].
+    fn presence(&self) -> Presence {
+        Presence::Extractor
+    }
+}
+
+impl<T: ?Sized> ProbeExtractor for Probe<T> {}
+
+/// What a route returns, as the document tells it.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub enum ApiReply {
+    /// `(status, v1, ..., vn)`: JSON with a status the handler chooses.
+    Tuple(&'static [SchemaFn]),
+    /// `Json<T>`: JSON, 200.
+    Json(SchemaFn),
+    /// `String`, `&'static str`: text, 200.
+    Text,
+    /// `()`: 204.
+    Empty,
+    /// `StatusCode`: any status, no body.
+    Status,
+    /// `Bytes`: `application/octet-stream`, 200.
+    Bytes,
+    /// `Rejection`: a framework-style error.
+    Rejection,
+    /// `Result<T, E>`: either.
+    Result(&'static ApiReply, &'static ApiReply),
+    /// A response of its own: anything.
+    Any,
+}
+
+impl fmt::Debug for ApiReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiReply::Tuple(values) => write!(f, "Tuple({})", values.len()),
+            ApiReply::Json(_) => f.write_str("Json"),
+            ApiReply::Text => f.write_str("Text"),
+            ApiReply::Empty => f.write_str("Empty"),
+            ApiReply::Status => f.write_str("Status"),
+            ApiReply::Bytes => f.write_str("Bytes"),
+            ApiReply::Rejection => f.write_str("Rejection"),
+            ApiReply::Result(ok, err) => write!(f, "Result({ok:?}, {err:?})"),
+            ApiReply::Any => f.write_str("Any"),
+        }
+    }
+}
+
+/// What `#[route]` submits to `inventory`: the route's own static, so that
+/// the registration and `name::ROUTE` are one and the same.
+#[doc(hidden)]
+pub struct Registered(pub &'static Route);
+
+inventory::collect!(Registered);
 
 impl Route {
     /// The function's name.
@@ -224,7 +423,9 @@ impl fmt::Debug for Route {
 
 /// Every route registered with `#[route]` in the linked program.
 pub(crate) fn registered() -> impl Iterator<Item = &'static Route> {
-    inventory::iter::<Route>.into_iter()
+    inventory::iter::<Registered>
+        .into_iter()
+        .map(|registered| registered.0)
 }
 
 impl Route {

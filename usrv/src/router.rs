@@ -298,7 +298,7 @@ impl Router {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::route::Answer;
+    use crate::route::{Answer, Api};
 
     fn call(_: &crate::extract::Ctx<'_>) -> Result<Answer, crate::rejection::Rejection> {
         unreachable!("the router never calls a route")
@@ -335,6 +335,7 @@ mod tests {
             uses_body: false,
             arg_names: &[],
             call,
+            api: Api::NONE,
         }))
     }
 

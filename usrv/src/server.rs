@@ -197,6 +197,13 @@ impl Server {
         self
     }
 
+    /// Serves the OpenAPI document of the routes at `GET /openapi.json`
+    /// (default on); [`App::openapi`] returns it either way.
+    pub fn openapi_route(mut self, enabled: bool) -> Self {
+        self.app.openapi_route = enabled;
+        self
+    }
+
     /// Wraps the routes in a tower layer (tracing, CORS, compression,
     /// timeouts, concurrency limits...). Each call wraps the previous ones;
     /// an error from a layer answers 500. Layers see the request as it arrived

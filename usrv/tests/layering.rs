@@ -10,17 +10,18 @@ use std::path::Path;
 /// The modules, bottom to top. A module may use only those before it.
 const LAYERS: &[&[&str]] = &[
     // plain data
-    &["body", "error", "media", "protocol", "rejection"],
+    &["body", "error", "media", "protocol", "rejection", "schema"],
     // responses
     &["response"],
     // request context and extractors
     &["extract"],
-    &["json"],
+    &["json", "target"],
     // routes and the route table
     &["route"],
     &["router"],
     // the per-request pipeline
     &["secure"],
+    &["openapi"],
     &["app"],
     // server and client
     &["guard", "tls"],

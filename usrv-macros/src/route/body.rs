@@ -174,7 +174,7 @@ fn reads_only_the_body(ty: &Type) -> Option<&Ident> {
 }
 
 /// The last segment of a type's path: `Json` for `usrv::Json<Todo>`.
-fn type_name(ty: &Type) -> Option<&Ident> {
+pub fn type_name(ty: &Type) -> Option<&Ident> {
     match ty {
         Type::Path(path) if path.qself.is_none() => {
             path.path.segments.last().map(|segment| &segment.ident)

@@ -11,14 +11,20 @@
 mod argument;
 mod attribute;
 mod body;
+mod client;
+mod describe;
 mod glue;
+mod item;
+mod kind;
 mod literal;
 mod output;
 mod param;
 mod path;
 mod register;
+mod reply;
 mod request;
 mod signature;
+mod uri;
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -84,6 +90,7 @@ impl<'f> Route<'f> {
         let params = path::params(&segments);
         let sig = &function.sig;
         signature::check(sig, &attribute, diagnostics);
+        signature::check_single_route(function, diagnostics);
         let arguments = argument::check(sig, &params, diagnostics);
         param::check_bound(&params, &arguments.names, sig, &attribute.path, diagnostics);
         body::check(
@@ -100,22 +107,18 @@ impl<'f> Route<'f> {
         }
     }
 
-    /// The function, its warnings, its glue and its registration.
+    /// The function, its warnings, and the type of the same name: its
+    /// glue, its registration, its request target and its typed call.
     fn expand(&self, diagnostics: &Diagnostics) -> TokenStream {
         let function = self.function;
         let warnings = diagnostics.to_tokens();
-        let call = glue::call_function(self);
-        let submit = register::submit(self);
+        let item = item::route_type(self);
         quote! {
             #function
 
             #warnings
 
-            #[doc(hidden)]
-            const _: () = {
-                #call
-                #submit
-            };
+            #item
         }
     }
 }

@@ -1,14 +1,17 @@
-//! The registration: one `usrv::__private::Route` per function, already
-//! parsed, submitted to `inventory` so that `usrv::serve()` finds it.
+//! The registration: one `usrv::Route` per function, already parsed, in a
+//! static of its own that `name::ROUTE` names and that is submitted to
+//! `inventory`, so that `usrv::serve()` finds it.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
 use super::argument::Source;
+use super::describe;
 use super::path::Segment;
 use super::{request, Route};
 
-/// `inventory::submit! { Route { ... } }`; `call` is the glue function.
+/// The route's static, submitted to `inventory` (`call` is the glue
+/// function), then a reference to it: the value of `name::ROUTE`.
 pub fn submit(route: &Route<'_>) -> TokenStream {
     let private = quote!(::usrv::__private);
     let ident = &route.function.sig.ident;
@@ -34,9 +37,9 @@ pub fn submit(route: &Route<'_>) -> TokenStream {
     let signed = route.attribute.signed.is_some() || route.attribute.encrypted.is_some();
     let encrypted = route.attribute.encrypted.is_some();
     let arg_names = route.arguments.iter().map(|a| a.name.to_string());
+    let api = describe::api(route);
     quote! {
-        #private::inventory::submit! {
-            #private::Route {
+        static __USRV_ROUTE: #private::Route = #private::Route {
                 name: #name,
                 module: ::core::module_path!(),
                 file: ::core::file!(),
@@ -49,7 +52,9 @@ pub fn submit(route: &Route<'_>) -> TokenStream {
                 uses_body: false #(|| #uses_body)*,
                 arg_names: &[#(#arg_names),*],
                 call: __usrv_call,
-            }
-        }
+                api: #api,
+        };
+        #private::inventory::submit! { #private::Registered(&__USRV_ROUTE) }
+        &__USRV_ROUTE
     }
 }

@@ -1,7 +1,7 @@
 //! What the function itself must be: not generic, not `unsafe`, not
 //! variadic, and `blocking` only when it is synchronous.
 
-use syn::Signature;
+use syn::{ItemFn, Signature};
 
 use super::attribute::Attribute;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -32,6 +32,27 @@ pub fn check(sig: &Signature, attribute: &Attribute, diagnostics: &mut Diagnosti
             Diagnostic::new(blocking, "`blocking` is for synchronous functions")
                 .note("an async function already runs on the async workers")
                 .help("remove `blocking` or `async`"),
+        );
+    }
+}
+
+/// One `#[route]` per function: each defines the type named like the
+/// function (`name::ROUTE`, `name::uri`, `name::call`).
+pub fn check_single_route(function: &ItemFn, diagnostics: &mut Diagnostics) {
+    let routes = function.attrs.iter().filter(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "route")
+    });
+    for attr in routes {
+        diagnostics.error(
+            Diagnostic::spanned(attr, "a function has one `#[route]`")
+                .note(format!(
+                    "each route defines the type `{}` beside the function, for its `ROUTE`, `uri` and `call`",
+                    function.sig.ident
+                ))
+                .help("to answer several paths, write one function per path; to answer several methods, list them: `methods = [\"GET\", \"POST\"]`"),
         );
     }
 }

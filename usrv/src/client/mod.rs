@@ -36,6 +36,8 @@ mod connect;
 mod multipart;
 #[cfg(feature = "tls")]
 mod tls;
+#[doc(hidden)]
+pub mod typed;
 
 use std::fmt;
 use std::path::PathBuf;

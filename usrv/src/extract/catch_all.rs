@@ -70,6 +70,43 @@ pub struct Args {
     rest: Rest,
 }
 
+/// An object: each unexpected query key, then `method`, `headers` and `data`.
+#[cfg(feature = "openapi")]
+impl schemars::JsonSchema for Kwargs {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Kwargs".into()
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "description": "The query values no argument took, then the request's `method`, `headers` and `data` (its body)",
+            "properties": {
+                "method": {"type": "string"},
+                "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+            "required": ["method", "headers", "data"],
+        })
+    }
+}
+
+/// An array: the unexpected query values, then the method, the headers and
+/// the data.
+#[cfg(feature = "openapi")]
+impl schemars::JsonSchema for Args {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Args".into()
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "array",
+            "description": "The query values no argument took, then the request's method, headers and data (its body)",
+            "minItems": 3,
+        })
+    }
+}
+
 /// The request's method, headers and body.
 #[derive(Clone, Debug)]
 struct Rest {

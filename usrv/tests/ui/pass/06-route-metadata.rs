@@ -1,6 +1,6 @@
 // What the macro registers: name, module, file, line (of the function, not
 // of the attribute), the parsed path, methods, options and argument names.
-use usrv::__private::{inventory, Converter, Route, Segment};
+use usrv::__private::{inventory, Converter, Registered, Route, Segment};
 use usrv::route;
 
 const USER_FILE_LINE: u32 = line!() + 2;
@@ -23,8 +23,9 @@ fn who(sender: usrv::Identity) -> String {
 }
 
 fn find(name: &str) -> &'static Route {
-    inventory::iter::<Route>
+    inventory::iter::<Registered>
         .into_iter()
+        .map(|registered| registered.0)
         .find(|route| route.name == name)
         .unwrap_or_else(|| panic!("`{name}` is not registered"))
 }
@@ -69,4 +70,8 @@ fn main() {
 
     // An `Identity` argument makes the route signed.
     assert!(find("who").signed);
+
+    // `name::ROUTE` is the registered static itself.
+    assert!(std::ptr::eq(user_file::ROUTE, route));
+    assert!(std::ptr::eq(sealed::ROUTE, sealed));
 }
