@@ -63,6 +63,9 @@ fn route(pattern: String) -> &'static Route {
         signed: false,
         encrypted: false,
         uses_body: false,
+        streams_body: false,
+        upgrades: false,
+        states: &[],
         arg_names: &[],
         call: never_called,
     }))

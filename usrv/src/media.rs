@@ -160,7 +160,10 @@ mod tests {
         assert_eq!(disposition.param("filename").as_deref(), Some("a;b.txt"));
         assert_eq!(disposition.param("name").as_deref(), Some("f"));
         // Borrowed when there is nothing to unescape.
-        assert!(matches!(disposition.param("name"), Some(Cow::Borrowed("f"))));
+        assert!(matches!(
+            disposition.param("name"),
+            Some(Cow::Borrowed("f"))
+        ));
     }
 
     #[test]
@@ -169,6 +172,9 @@ mod tests {
         assert_eq!(media.param("x").as_deref(), Some("1"));
         assert_eq!(media.param("y").as_deref(), Some("unterminated"));
         assert_eq!(media.param("flag"), None);
-        assert_eq!(MediaType::parse("a/b;=v; k=\"\"").param("k").as_deref(), Some(""));
+        assert_eq!(
+            MediaType::parse("a/b;=v; k=\"\"").param("k").as_deref(),
+            Some("")
+        );
     }
 }

@@ -137,7 +137,10 @@ mod tests {
     fn accept_encoding_lists() {
         let mut headers = HeaderMap::new();
         assert!(!accepts_sealed(&headers));
-        headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip, USRV-v1;q=1"));
+        headers.insert(
+            ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, USRV-v1;q=1"),
+        );
         assert!(accepts_sealed(&headers));
     }
 }

@@ -6,7 +6,6 @@ use std::fmt;
 
 use http::StatusCode;
 
-
 /// Why a request is refused, answered as `{"error": reason, "status": code}`.
 ///
 /// Extractors return it; handlers may too (`Result<T, Rejection>`).

@@ -333,6 +333,9 @@ mod tests {
             signed: false,
             encrypted: false,
             uses_body: false,
+            streams_body: false,
+            upgrades: false,
+            states: &[],
             arg_names: &[],
             call,
         }))

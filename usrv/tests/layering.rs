@@ -10,9 +10,17 @@ use std::path::Path;
 /// The modules, bottom to top. A module may use only those before it.
 const LAYERS: &[&[&str]] = &[
     // plain data
-    &["body", "error", "media", "protocol", "rejection"],
+    &[
+        "body",
+        "error",
+        "lifecycle",
+        "media",
+        "protocol",
+        "rejection",
+    ],
     // responses
     &["response"],
+    &["sse"],
     // request context and extractors
     &["extract"],
     &["json"],
@@ -89,7 +97,9 @@ fn modules_import_downwards_only() {
     let mut problems = Vec::new();
     for (module, source) in &modules {
         let Some(own) = layer_of(module) else {
-            problems.push(format!("`{module}` is in no layer: add it to LAYERS and ARCHITECTURE.md"));
+            problems.push(format!(
+                "`{module}` is in no layer: add it to LAYERS and ARCHITECTURE.md"
+            ));
             continue;
         };
         for import in imports(source, &modules) {
@@ -98,7 +108,9 @@ fn modules_import_downwards_only() {
             }
             match layer_of(&import) {
                 Some(layer) if layer < own => {}
-                _ => problems.push(format!("`{module}` imports `{import}`, which is not below it")),
+                _ => problems.push(format!(
+                    "`{module}` imports `{import}`, which is not below it"
+                )),
             }
         }
     }

@@ -19,6 +19,7 @@ mod path;
 mod register;
 mod request;
 mod signature;
+mod stream;
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -92,6 +93,7 @@ impl<'f> Route<'f> {
             &attribute.methods,
             diagnostics,
         );
+        stream::check(&arguments.accepted, &attribute, diagnostics);
         Route {
             function,
             attribute,

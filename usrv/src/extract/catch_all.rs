@@ -106,10 +106,7 @@ fn unexpected_pairs<'c>(
         if ctx.argument_names().contains(&key.as_ref()) {
             return None;
         }
-        Some(
-            decode_value(&key, raw_value)
-                .map(|value| (key.into_owned(), value.into_owned())),
-        )
+        Some(decode_value(&key, raw_value).map(|value| (key.into_owned(), value.into_owned())))
     })
 }
 
