@@ -7,6 +7,8 @@
 //! a test instead of hanging it.
 #![allow(dead_code)]
 
+pub mod streams;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
