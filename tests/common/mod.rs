@@ -9,6 +9,7 @@
 
 pub mod openapi;
 pub mod secure;
+pub mod streams;
 
 use std::net::SocketAddr;
 use std::time::Duration;

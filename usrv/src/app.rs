@@ -5,22 +5,26 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use http::header::{ALLOW, CONTENT_LENGTH};
+use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use http_body::Body as HttpBody;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::upgrade::OnUpgrade;
 
+use crate::body::{Body, BoxError};
 use crate::error::Error;
-use crate::extract::Ctx;
+use crate::extract::{Ctx, RequestBody, Shared, StateMap, Unread, DEFAULT_STREAM_BODY_LIMIT};
+use crate::lifecycle::Lifecycle;
 use crate::openapi;
 use crate::protocol::{is_sealed, mentions_protocol};
 use crate::rejection::Rejection;
-use crate::response::{IntoResponse, Response};
+use crate::response::{IntoResponse, Response, Upgrading};
 use crate::route::{Outcome, Route};
 use crate::router::{Found, Params, Router};
 use crate::secure::{read_ephemeral, Envelope, Security, SecurityConfig, Verified};
@@ -32,6 +36,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
 pub(crate) struct AppConfig {
     pub body_limit: usize,
     pub body_timeout: Duration,
+    pub stream_body_limit: u64,
+    pub states: StateMap,
     pub security: SecurityConfig,
     /// Serve the OpenAPI document at `GET /openapi.json`.
     pub openapi_route: bool,
@@ -42,6 +48,8 @@ impl Default for AppConfig {
         AppConfig {
             body_limit: DEFAULT_BODY_LIMIT,
             body_timeout: Duration::from_secs(30),
+            stream_body_limit: DEFAULT_STREAM_BODY_LIMIT,
+            states: StateMap::default(),
             security: SecurityConfig::default(),
             openapi_route: true,
         }
@@ -69,6 +77,9 @@ pub const OPENAPI_PATH: &str = "/openapi.json";
 /// // Inside axum: `axum::Router::new().fallback_service(usrv::App::new()?)`.
 /// # Ok(()) }
 /// ```
+///
+/// Routes that take [`State<T>`](crate::State) need their state given at
+/// build time: `App::builder().state(pool).build()?`.
 #[derive(Clone)]
 pub struct App {
     inner: Arc<Inner>,
@@ -77,10 +88,63 @@ pub struct App {
 struct Inner {
     router: Router,
     body_limit: usize,
-    body_timeout: Duration,
     security: Security,
     /// The OpenAPI document, built on first use.
     api: Api,
+    shared: Shared,
+}
+
+/// Builds an [`App`] with state values and chosen routes, to mount in
+/// another server (axum, hyper, any `tower` stack); from [`App::builder`].
+///
+/// ```
+/// use usrv::{route, State};
+///
+/// struct Greeting(&'static str);
+///
+/// #[route("/greet/<name>")]
+/// fn greet(name: String, greeting: State<Greeting>) -> String {
+///     format!("{} {name}", greeting.0)
+/// }
+///
+/// # fn main() -> Result<(), usrv::Error> {
+/// let app = usrv::App::builder().state(Greeting("hello")).build()?;
+/// // axum::Router::new().fallback_service(app)
+/// # Ok(()) }
+/// ```
+///
+/// The other settings (body limits, keys...) are the server's builder's:
+/// `usrv::serve().state(x).body_limit(n).app()?` builds an `App` too.
+#[must_use = "an `AppBuilder` does nothing until `build` is called"]
+#[derive(Default)]
+pub struct AppBuilder {
+    routes: Option<Vec<&'static Route>>,
+    config: AppConfig,
+}
+
+impl AppBuilder {
+    /// These routes only, instead of every `#[route]` of the program.
+    pub fn routes(mut self, routes: impl IntoIterator<Item = &'static Route>) -> Self {
+        self.routes = Some(routes.into_iter().collect());
+        self
+    }
+
+    /// A state value, which routes take as [`State<T>`](crate::State); one
+    /// per type (a second value of the same type is a start-up error).
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.config.states.insert(value);
+        self
+    }
+
+    /// The application. Fails when two routes conflict, when a route takes
+    /// a state that was not given, or when a route cannot be served as
+    /// written.
+    pub fn build(self) -> Result<App, Error> {
+        match self.routes {
+            Some(routes) => App::build(routes, self.config),
+            None => App::build(crate::route::registered(), self.config),
+        }
+    }
 }
 
 /// What the OpenAPI document is built from, and the document once built.
@@ -118,11 +182,18 @@ impl App {
         App::build(routes, AppConfig::default())
     }
 
+    /// An application with state values (and other choices): see
+    /// [`AppBuilder`].
+    pub fn builder() -> AppBuilder {
+        AppBuilder::default()
+    }
+
     pub(crate) fn build(
         routes: impl IntoIterator<Item = &'static Route>,
         config: AppConfig,
     ) -> Result<App, Error> {
-        let routes: Vec<&'static Route> = routes.into_iter().collect();
+        let mut routes: Vec<&'static Route> = routes.into_iter().collect();
+        let router = Router::new(routes.iter().copied())?;
         let api = Api {
             routes: routes.clone(),
             options: openapi::Options {
@@ -132,13 +203,22 @@ impl App {
             served: config.openapi_route,
             document: OnceLock::new(),
         };
+        // The same order as the router's, so that the first error is the
+        // same on every start.
+        routes.sort_by_key(|r| (r.pattern, r.module, r.name, r.file, r.line));
+        check_routes(&routes, &config.states)?;
         Ok(App {
             inner: Arc::new(Inner {
-                router: Router::new(routes)?,
+                router,
                 body_limit: config.body_limit,
-                body_timeout: config.body_timeout,
                 security: Security::new(config.security)?,
                 api,
+                shared: Shared {
+                    states: config.states,
+                    stream_body_limit: config.stream_body_limit,
+                    body_timeout: config.body_timeout,
+                    lifecycle: Lifecycle::default(),
+                },
             }),
         })
     }
@@ -165,6 +245,11 @@ impl App {
         &self.inner.api.document().0
     }
 
+    /// The life of the server that runs the application.
+    pub(crate) fn lifecycle(&self) -> &Lifecycle {
+        &self.inner.shared.lifecycle
+    }
+
     /// The server's public key (its identity in the secure protocol).
     pub fn public_key(&self) -> &usrv_crypto::PublicKey {
         self.inner.security.public_key()
@@ -178,21 +263,23 @@ impl App {
     /// Answers one request. Never fails: every problem is an error response.
     pub async fn handle<B>(&self, request: http::Request<B>) -> Response
     where
-        B: HttpBody,
-        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+        B: HttpBody + Send + 'static,
+        B::Error: Into<BoxError>,
     {
         let started = tracing::enabled!(target: "usrv", tracing::Level::INFO).then(Instant::now);
-        let (parts, body) = request.into_parts();
-        let mut response = self.respond(&parts, body).await;
+        let (mut parts, body) = request.into_parts();
+        let mut response = self.respond(&mut parts, body).await;
         if parts.method == Method::HEAD {
             // HTTP/1 drops a HEAD body by itself; HTTP/2 would send it as
-            // DATA frames, which clients reject. Keep only its length.
-            let length = response.body().as_bytes().len();
-            response
-                .headers_mut()
-                .entry(CONTENT_LENGTH)
-                .or_insert_with(|| HeaderValue::from(length));
-            *response.body_mut() = crate::body::Body::empty();
+            // DATA frames, which clients reject. Keep only its length (a
+            // stream's, when it is known), and never run the stream.
+            if let Some(length) = HttpBody::size_hint(response.body()).exact() {
+                response
+                    .headers_mut()
+                    .entry(CONTENT_LENGTH)
+                    .or_insert_with(|| HeaderValue::from(length));
+            }
+            *response.body_mut() = Body::empty();
         }
         if let Some(started) = started {
             tracing::info!(
@@ -207,10 +294,10 @@ impl App {
         response
     }
 
-    async fn respond<B>(&self, parts: &http::request::Parts, body: B) -> Response
+    async fn respond<B>(&self, parts: &mut Parts, body: B) -> Response
     where
-        B: HttpBody,
-        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+        B: HttpBody + Send + 'static,
+        B::Error: Into<BoxError>,
     {
         let inner = &*self.inner;
         let mut params = Params::new();
@@ -225,11 +312,16 @@ impl App {
             Found::MethodNotAllowed(allow) => return method_not_allowed(allow),
             Found::NotFound => return self.not_found(parts),
         };
+        if route.streams() {
+            let upgrade = parts.extensions.remove::<OnUpgrade>();
+            return Box::pin(self.respond_streaming(route, parts, &params, body, upgrade)).await;
+        }
+        let parts = &*parts;
 
         // Most requests carry none of the protocol's headers: one pass over
         // the names decides, and the secure path stays out of this future.
         if mentions_protocol(&parts.headers) {
-            return Box::pin(self.respond_secure(route, parts, &params, body)).await;
+            return Box::pin(self.respond_secure(route, parts, &params, body, None)).await;
         }
         if route.signed {
             return Rejection::unauthorized("this route needs a signed request").into_response();
@@ -238,42 +330,119 @@ impl App {
             // Boxed, so that its state stays out of the common future.
             return Box::pin(self.respond_with_body(route, parts, &params, body)).await;
         }
-        match call(route, parts, &params, &Bytes::new(), None) {
+        match call(
+            route,
+            parts,
+            &params,
+            &Bytes::new(),
+            None,
+            &inner.shared,
+            None,
+        ) {
             Outcome::Now(response) => response,
             Outcome::Later(future) => future.await,
         }
+    }
+
+    /// A request to a route that takes the body unread or the connection.
+    async fn respond_streaming<B>(
+        &self,
+        route: &'static Route,
+        parts: &Parts,
+        params: &Params<'_>,
+        body: B,
+        upgrade: Option<OnUpgrade>,
+    ) -> Response
+    where
+        B: HttpBody + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let inner = &*self.inner;
+        if mentions_protocol(&parts.headers) {
+            return self
+                .respond_secure(route, parts, params, body, upgrade)
+                .await;
+        }
+        if route.signed {
+            return Rejection::unauthorized("this route needs a signed request").into_response();
+        }
+        let (bytes, unread) = if route.uses_body {
+            match read_body(
+                body,
+                &parts.headers,
+                inner.body_limit,
+                inner.shared.body_timeout,
+            )
+            .await
+            {
+                Ok(bytes) => (bytes, None),
+                Err(rejection) => return rejection.into_response(),
+            }
+        } else {
+            (Bytes::new(), route.streams_body.then(|| box_body(body)))
+        };
+        let unread = Mutex::new(Unread {
+            body: unread,
+            upgrade,
+        });
+        call(
+            route,
+            parts,
+            params,
+            &bytes,
+            None,
+            &inner.shared,
+            Some(&unread),
+        )
+        .finish()
+        .await
     }
 
     /// A plain request to a route that reads the body.
     async fn respond_with_body<B>(
         &self,
         route: &'static Route,
-        parts: &http::request::Parts,
+        parts: &Parts,
         params: &Params<'_>,
         body: B,
     ) -> Response
     where
         B: HttpBody,
-        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+        B::Error: Into<BoxError>,
     {
         let inner = &*self.inner;
-        match read_body(body, &parts.headers, inner.body_limit, inner.body_timeout).await {
-            Ok(body) => call(route, parts, params, &body, None).finish().await,
+        match read_body(
+            body,
+            &parts.headers,
+            inner.body_limit,
+            inner.shared.body_timeout,
+        )
+        .await
+        {
+            Ok(body) => {
+                call(route, parts, params, &body, None, &inner.shared, None)
+                    .finish()
+                    .await
+            }
             Err(rejection) => rejection.into_response(),
         }
     }
 
-    /// The checks of PROTOCOL.md, in its order, cheap ones first.
+    /// The checks of PROTOCOL.md, in its order, cheap ones first. A route
+    /// that streams gets a signed request's body whole (its hash is
+    /// checked first), and a streamed reply to a signed request is
+    /// collected before it is signed (PROTOCOL.md, "Streamed bodies").
     async fn respond_secure<B>(
         &self,
         route: &'static Route,
-        parts: &http::request::Parts,
+        parts: &Parts,
         params: &Params<'_>,
         body: B,
+        upgrade: Option<OnUpgrade>,
     ) -> Response
     where
-        B: HttpBody,
-        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+        B: HttpBody + Send + 'static,
+        B::Error: Into<BoxError>,
     {
         let inner = &*self.inner;
         let security = &inner.security;
@@ -295,39 +464,105 @@ impl App {
         }
         let envelope = read_ephemeral(&parts.headers);
 
-        let body = if route.uses_body || head.is_some() {
-            match read_body(body, &parts.headers, inner.body_limit, inner.body_timeout).await {
-                Ok(body) => body,
+        let (body, unread) = if route.uses_body || head.is_some() {
+            match read_body(
+                body,
+                &parts.headers,
+                inner.body_limit,
+                inner.shared.body_timeout,
+            )
+            .await
+            {
+                Ok(body) => (body, None),
                 Err(rejection) => return rejection.into_response(),
             }
         } else {
-            Bytes::new()
+            (Bytes::new(), route.streams_body.then(|| box_body(body)))
         };
 
         let Some(head) = head else {
-            return call(route, parts, params, &body, None).finish().await;
+            let unread = route.streams().then(|| {
+                Mutex::new(Unread {
+                    body: unread,
+                    upgrade,
+                })
+            });
+            return call(
+                route,
+                parts,
+                params,
+                &body,
+                None,
+                &inner.shared,
+                unread.as_ref(),
+            )
+            .finish()
+            .await;
         };
         let verified = match security.verify(head, parts, envelope.as_ref(), &body).await {
             Ok(verified) => verified,
             Err(rejection) => return rejection.into_response(),
         };
         let mut response = self
-            .call_verified(route, parts, params, body, envelope.as_ref(), &verified)
+            .call_verified(
+                route,
+                parts,
+                params,
+                body,
+                envelope.as_ref(),
+                &verified,
+                upgrade,
+            )
             .await;
+        if response.extensions().get::<Upgrading>().is_some() {
+            // A `101` has no body to seal; its headers are signed.
+            security.sign_reply(&verified, false, &mut response);
+            return response;
+        }
+        if response.body().is_stream() {
+            response = self.collect_reply(response).await;
+        }
         let seal = verified.seal_reply || route.encrypted;
         security.sign_reply(&verified, seal, &mut response);
         response
     }
 
+    /// A streamed reply to a signed request, collected so that its hash can
+    /// be signed: up to the body limit and within the body timeout, else a
+    /// logged 500.
+    async fn collect_reply(&self, response: Response) -> Response {
+        let (parts, body) = response.into_parts();
+        let limit = self.inner.body_limit;
+        let timeout = self.inner.shared.body_timeout;
+        let failure = match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await
+        {
+            Ok(Ok(collected)) => {
+                return Response::from_parts(parts, Body::from(collected.to_bytes()));
+            }
+            Ok(Err(error)) if error.downcast_ref::<LengthLimitError>().is_some() => {
+                format!("it is larger than the body limit ({limit} bytes)")
+            }
+            Ok(Err(error)) => format!("the stream failed: {error}"),
+            Err(_) => format!("it did not end within {timeout:?}"),
+        };
+        tracing::error!(
+            target: "usrv",
+            "a streamed reply to a signed request cannot be signed: {failure}"
+        );
+        Rejection::internal("the streamed reply cannot be signed").into_response()
+    }
+
     /// Opens a sealed body, enforces `encrypted`, then calls the route.
+    #[allow(clippy::too_many_arguments)]
     async fn call_verified(
         &self,
         route: &'static Route,
-        parts: &http::request::Parts,
+        parts: &Parts,
         params: &Params<'_>,
         body: Bytes,
         envelope: Option<&Envelope<'_>>,
         verified: &Verified,
+        upgrade: Option<OnUpgrade>,
     ) -> Response {
         let body = match envelope {
             Some(envelope) => match self.inner.security.open(envelope, &body) {
@@ -342,12 +577,30 @@ impl App {
             }
             None => body,
         };
-        call(route, parts, params, &body, Some(verified.sender))
-            .finish()
-            .await
+        // A route that streams gets the verified body whole, as one chunk.
+        let unread = route.streams().then(|| {
+            Mutex::new(Unread {
+                body: route
+                    .streams_body
+                    .then(|| box_body(Full::new(body.clone()))),
+                upgrade,
+            })
+        });
+        let shared = &self.inner.shared;
+        call(
+            route,
+            parts,
+            params,
+            &body,
+            Some(verified.sender),
+            shared,
+            unread.as_ref(),
+        )
+        .finish()
+        .await
     }
 
-    fn not_found(&self, parts: &http::request::Parts) -> Response {
+    fn not_found(&self, parts: &Parts) -> Response {
         let path = parts.uri.path();
         let get = parts.method == Method::GET || parts.method == Method::HEAD;
         if (path == "/puk" || path == "/puk/") && get {
@@ -371,10 +624,12 @@ impl App {
 /// Runs a route with the request's arguments at hand.
 fn call(
     route: &'static Route,
-    parts: &http::request::Parts,
+    parts: &Parts,
     params: &Params<'_>,
     body: &Bytes,
     identity: Option<usrv_crypto::PublicKey>,
+    shared: &Shared,
+    unread: Option<&Mutex<Unread>>,
 ) -> Outcome {
     route.invoke(&Ctx {
         parts,
@@ -382,6 +637,8 @@ fn call(
         body,
         arg_names: route.arg_names,
         identity,
+        shared,
+        unread,
     })
 }
 
@@ -394,6 +651,60 @@ fn options(allow: &HeaderValue) -> Response {
     let allow = HeaderValue::from_bytes(&methods).expect("method names are a valid header");
     response.headers_mut().insert(ALLOW, allow);
     response
+}
+
+/// A request body, unread, as a streaming extractor takes it.
+fn box_body<B>(body: B) -> RequestBody
+where
+    B: HttpBody + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    body.map_frame(|frame| frame.map_data(|mut data| data.copy_to_bytes(data.remaining())))
+        .map_err(Into::into)
+        .boxed_unsync()
+}
+
+/// What the routes ask of the application that the type system cannot
+/// check: their state was given, and they read the body in one way only
+/// (the macro reports these at compile time when it recognises the types;
+/// this catches aliases and extractors of one's own).
+fn check_routes(routes: &[&'static Route], states: &StateMap) -> Result<(), Error> {
+    if let Some(name) = states.duplicates.first() {
+        return Err(Error::DuplicateState(format!(
+            "a state value of type `{name}` was given twice: a server holds one value per type, so give each value a type of its own"
+        )));
+    }
+    for route in routes {
+        let location = route.location();
+        if route.streams_body && route.uses_body {
+            return Err(Error::InvalidRoute(format!(
+                "the route {location} takes the body as a stream (`BodyStream`) and also reads it whole: a body is read one way"
+            )));
+        }
+        if route.streams_body && route.signed {
+            return Err(Error::InvalidRoute(format!(
+                "the route {location} streams its body (`BodyStream`) but must be signed: a signature covers the hash of the whole body, so the body cannot be handed on before it is checked"
+            )));
+        }
+        if route.upgrades && route.encrypted {
+            return Err(Error::InvalidRoute(format!(
+                "the route {location} takes a WebSocket but is `encrypted`: WebSocket messages are not sealed"
+            )));
+        }
+        for (id, name) in route.required_states() {
+            if states.get(id).is_none() {
+                let held: Vec<String> = states.names().map(|held| format!("`{held}`")).collect();
+                let held = match held.is_empty() {
+                    true => String::new(),
+                    false => format!(" (it holds {})", held.join(", ")),
+                };
+                return Err(Error::MissingState(format!(
+                    "the route {location} takes `State<{name}>`, but the server was given no `{name}`{held}: add `.state(value)` to `usrv::serve()` (or to `App::builder()`)"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn method_not_allowed(allow: &HeaderValue) -> Response {
@@ -416,7 +727,7 @@ async fn read_body<B>(
 ) -> Result<Bytes, Rejection>
 where
     B: HttpBody,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B::Error: Into<BoxError>,
 {
     let too_large =
         || Rejection::payload_too_large(format!("the body is larger than {limit} bytes"));
@@ -448,7 +759,7 @@ impl<B> tower_service::Service<http::Request<B>> for App
 where
     B: HttpBody + Send + 'static,
     B::Data: Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B::Error: Into<BoxError>,
 {
     type Response = Response;
     type Error = Infallible;

@@ -12,8 +12,13 @@ use std::io;
 pub enum Error {
     /// Two routes answer the same method on equivalent paths.
     RouteConflict(String),
-    /// A route cannot be served as registered (it answers no method).
+    /// A route cannot be served as registered (it answers no method, or
+    /// takes its body or the connection in ways that exclude each other).
     InvalidRoute(String),
+    /// A route takes a `State<T>` that the server was not given.
+    MissingState(String),
+    /// Two state values of the same type were given.
+    DuplicateState(String),
     /// The listen address could not be parsed or bound.
     Bind(String, io::Error),
     /// The server key could not be loaded.
@@ -30,9 +35,11 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::RouteConflict(message) | Error::InvalidRoute(message) | Error::Tls(message) => {
-                f.write_str(message)
-            }
+            Error::RouteConflict(message)
+            | Error::InvalidRoute(message)
+            | Error::Tls(message)
+            | Error::MissingState(message)
+            | Error::DuplicateState(message) => f.write_str(message),
             Error::Bind(addr, error) => write!(f, "cannot listen on {addr}: {error}"),
             Error::Key(message) => write!(f, "cannot load the server key: {message}"),
             Error::ReplayStore(message) => write!(f, "cannot use the replay store {message}"),

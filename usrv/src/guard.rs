@@ -7,6 +7,14 @@
 //! instructions each. Here a request costs two clock reads and a few
 //! atomic stores; one watchdog task per connection wakes about once per
 //! timeout and aborts the connection's task when the head is late.
+//!
+//! While a response is written, each write that makes progress pushes the
+//! deadline, so a client that stops reading is dropped after `timeout`
+//! (slow-read). A streamed response that waits for its next chunk (server-
+//! sent events between two events) is the server's silence, not the
+//! client's: no deadline runs then ([`GuardedBody`], put around streamed
+//! bodies only, so that a body in memory costs nothing). A connection
+//! upgraded to a WebSocket leaves hyper, and its watchdog ends with it.
 
 use std::io;
 use std::pin::Pin;
@@ -15,9 +23,15 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::BodyExt;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
+
+use crate::body::{Body, BoxError};
 
 /// `idle_since` while a request is being served (or the connection is
 /// exempt, as HTTP/2 is): no deadline runs.
@@ -141,5 +155,98 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for GuardedIo<T> {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+/// A response body the guard can watch.
+pub(crate) trait WatchedBody {
+    /// Puts a [`GuardedBody`] around the body when it may wait on the
+    /// server (a stream).
+    fn watch(&mut self, guard: &Arc<HeadGuard>);
+}
+
+impl WatchedBody for Body {
+    #[inline]
+    fn watch(&mut self, guard: &Arc<HeadGuard>) {
+        self.wrap_stream(|stream| Box::pin(GuardedBody::new(stream, guard.clone())));
+    }
+}
+
+/// The body of a layered service: watched unless its size is known (a body
+/// in memory, most likely).
+impl WatchedBody for UnsyncBoxBody<Bytes, BoxError> {
+    fn watch(&mut self, guard: &Arc<HeadGuard>) {
+        if self.size_hint().exact().is_none() {
+            let body = std::mem::take(self);
+            *self = GuardedBody::new(body, guard.clone()).boxed_unsync();
+        }
+    }
+}
+
+/// A response body that tells the guard when the server is the one
+/// waiting: while the body has no chunk ready (a stream between two
+/// events), no deadline runs; once it yields one, the deadline runs again
+/// and successful writes push it.
+pub(crate) struct GuardedBody<B> {
+    body: B,
+    guard: Arc<HeadGuard>,
+    /// The body said `Pending` last, and the guard was told.
+    waiting: bool,
+}
+
+impl<B> GuardedBody<B> {
+    pub fn new(body: B, guard: Arc<HeadGuard>) -> Self {
+        GuardedBody {
+            body,
+            guard,
+            waiting: false,
+        }
+    }
+}
+
+impl<B> HttpBody for GuardedBody<B>
+where
+    B: HttpBody<Data = Bytes> + Unpin,
+{
+    type Data = Bytes;
+    type Error = B::Error;
+
+    #[inline]
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
+        let this = &mut *self;
+        let poll = Pin::new(&mut this.body).poll_frame(cx);
+        match (&poll, this.waiting) {
+            (Poll::Pending, false) => {
+                this.guard.busy();
+                this.waiting = true;
+            }
+            (Poll::Ready(_), true) => {
+                this.guard.idle();
+                this.waiting = false;
+            }
+            _ => {}
+        }
+        poll
+    }
+
+    #[inline]
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    #[inline]
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl<B> Drop for GuardedBody<B> {
+    fn drop(&mut self) {
+        if self.waiting {
+            self.guard.idle();
+        }
     }
 }

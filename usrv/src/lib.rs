@@ -35,14 +35,18 @@
 //! values (`String`, numbers, `bool`, `Option<T>`, `Vec<T>`) come from the
 //! query parameter of the same name; [`Json<T>`], [`Form<T>`], [`Multipart`],
 //! [`Bytes`], `HeaderMap`, `Method`, `Uri`, [`Identity`],
-//! [`Kwargs`] and [`Request`] come from the request. A value from the path is
-//! never overridden by the query string.
+//! [`Kwargs`] and [`Request`] come from the request, [`State<T>`] from the
+//! application, [`BodyStream`] is the body as it arrives and
+//! `WebSocketUpgrade` takes over the connection (`usrv::ws`). A value from the
+//! path is never overridden by the query string.
 //!
 //! ## Responses
 //! `(status, v1, ..., vn)` answers JSON `null` (n = 0), `v1` (n = 1) or the
 //! array of the values; also `Json<T>`, `String`, `&'static str`, `()`
 //! (204), `StatusCode`, `Result<T, E>`, [`Rejection`] and a full
-//! [`Response`]. Framework errors are `{"error": "<reason>", "status": N}`.
+//! [`Response`], whose [`Body`] may be a stream ([`Body::from_stream`],
+//! [`Body::from_file`]), and server-sent events ([`sse::Sse`]). Framework
+//! errors are `{"error": "<reason>", "status": N}`.
 //!
 //! ## The API from the routes
 //! Every server answers `GET /openapi.json` with the OpenAPI 3.1 document
@@ -77,12 +81,14 @@
 // plain data
 mod body;
 mod error;
+mod lifecycle;
 mod media;
 mod protocol;
 mod rejection;
 mod schema;
 // responses
 mod response;
+pub mod sse;
 // request context and extractors
 pub mod extract;
 mod json;
@@ -102,13 +108,16 @@ mod tls;
 #[cfg(feature = "client")]
 pub mod client;
 
-pub use app::{App, DEFAULT_BODY_LIMIT, OPENAPI_PATH};
+pub use app::{App, AppBuilder, DEFAULT_BODY_LIMIT, OPENAPI_PATH};
 pub use body::Body;
 #[cfg(feature = "client")]
 pub use client::{Client, ClientError};
 pub use error::Error;
+#[cfg(feature = "ws")]
+pub use extract::ws::{self, WebSocketUpgrade};
 pub use extract::{
-    Args, Ctx, Form, FromParam, FromRequest, Identity, Kwargs, Multipart, Part, Request,
+    Args, BodyStream, BodyStreamError, Ctx, Form, FromParam, FromRequest, Identity, Kwargs,
+    Multipart, Part, Request, State, DEFAULT_STREAM_BODY_LIMIT,
 };
 pub use json::Json;
 pub use rejection::Rejection;

@@ -33,6 +33,13 @@ use crate::rejection::Rejection;
 /// ```
 pub type Response = http::Response<Body>;
 
+/// Marks a `101 Switching Protocols` response that hands the connection
+/// to a WebSocket (a response extension): the pipeline lets it through
+/// as it is, and a signed request's reply is signed but never sealed (it
+/// has no body to seal).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Upgrading;
+
 /// Converts a handler's return value into a [`Response`].
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from a route",
@@ -221,7 +228,7 @@ mod tests {
     fn body(response: Response) -> (u16, String) {
         (
             response.status().as_u16(),
-            String::from_utf8(response.into_body().into_bytes().to_vec()).unwrap(),
+            String::from_utf8(response.into_body().into_bytes().unwrap().to_vec()).unwrap(),
         )
     }
 

@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use http::Method;
 
-use crate::extract::{Ctx, FromParam};
+use crate::extract::{Ctx, FromParam, StateType};
 use crate::rejection::Rejection;
 use crate::response::{IntoResponse, Response};
 use crate::schema::SchemaFn;
@@ -160,6 +160,15 @@ pub struct Route {
     /// An argument reads the body, so it is collected before the call.
     #[doc(hidden)]
     pub uses_body: bool,
+    /// An argument takes the body unread, as a stream (`BodyStream`).
+    #[doc(hidden)]
+    pub streams_body: bool,
+    /// An argument takes over the connection (`WebSocketUpgrade`).
+    #[doc(hidden)]
+    pub upgrades: bool,
+    /// The state each argument reads (`State<T>`), if any, checked at start-up.
+    #[doc(hidden)]
+    pub states: &'static [Option<StateType>],
     /// Every argument name, in order (the catch-all map skips them).
     #[doc(hidden)]
     pub arg_names: &'static [&'static str],
@@ -400,6 +409,24 @@ impl Route {
             "`{}::{}` ({}:{})",
             self.module, self.name, self.file, self.line
         )
+    }
+
+    /// The state types the route reads (`State<T>` arguments), by name.
+    pub fn state_types(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.required_states().map(|(_, name)| name)
+    }
+
+    /// The state types the route reads, with their `TypeId`s.
+    pub(crate) fn required_states(
+        &self,
+    ) -> impl Iterator<Item = (std::any::TypeId, &'static str)> + '_ {
+        self.states.iter().flatten().map(|state| state())
+    }
+
+    /// Whether the route takes something of the request as a stream (the
+    /// body, or the connection).
+    pub(crate) fn streams(&self) -> bool {
+        self.streams_body || self.upgrades
     }
 
     /// The number of path parameters.

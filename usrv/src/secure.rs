@@ -24,7 +24,7 @@ use crate::protocol::{
     EPHEMERAL_PUBLIC_KEY, NONCE, SENDER_PUBLIC_KEY, SENDER_SIGNATURE,
 };
 use crate::rejection::Rejection;
-use crate::response::Response;
+use crate::response::{IntoResponse, Response};
 
 /// The server's identity and the protocol state shared by all requests.
 pub(crate) struct Security {
@@ -327,11 +327,19 @@ impl Security {
             .map_err(|_| cannot_open())
     }
 
-    /// Seals the reply when asked, then signs it, bound to the request nonce.
+    /// Seals the reply when asked, then signs it, bound to the request
+    /// nonce. The body must be whole: a stream (which the pipeline collects
+    /// first) is answered 500 here rather than signed unseen.
     pub fn sign_reply(&self, verified: &Verified, seal: bool, response: &mut Response) {
+        if response.body().is_stream() {
+            tracing::error!(target: "usrv", "a streamed reply reached the signing step: answering 500");
+            *response = Rejection::internal("the streamed reply cannot be signed").into_response();
+        }
         let mut ephemeral = None;
         if seal {
-            let plain = std::mem::take(response.body_mut()).into_bytes();
+            let plain = std::mem::take(response.body_mut())
+                .into_bytes()
+                .unwrap_or_default();
             let sealed = usrv_crypto::seal(&verified.sender, &plain);
             ephemeral = Some(sealed.ephemeral);
             *response.body_mut() = Body::from(sealed.body);
@@ -344,7 +352,7 @@ impl Security {
             content_type: header_str(response.headers(), &CONTENT_TYPE),
             request_nonce: verified.nonce.as_str(),
             ephemeral: ephemeral.as_ref(),
-            body: response.body().as_bytes(),
+            body: response.body().as_bytes().map_or(&[][..], |body| &body[..]),
         }
         .digest();
         let signature = self.key.sign_digest(&digest);

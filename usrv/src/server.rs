@@ -14,7 +14,6 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tower::util::BoxCloneSyncService;
@@ -23,7 +22,8 @@ use usrv_crypto::{PublicKey, ReplayStore, SecretKey};
 
 use crate::app::{App, AppConfig};
 use crate::error::Error;
-use crate::guard::{watchdog, GuardedIo, HeadGuard};
+use crate::guard::{watchdog, GuardedIo, HeadGuard, WatchedBody};
+use crate::lifecycle::{Phase, Watch};
 use crate::rejection::Rejection;
 use crate::response::IntoResponse;
 use crate::route::Route;
@@ -120,8 +120,35 @@ impl Server {
     }
 
     /// The largest request body accepted (default 1 MiB); more is 413.
+    /// It also bounds a streamed reply to a signed request, which must be
+    /// collected to be signed.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.app.body_limit = bytes;
+        self
+    }
+
+    /// The largest body a [`BodyStream`](crate::BodyStream) accepts
+    /// (default 1 GiB); a route may set its own with
+    /// [`BodyStream::limit`](crate::BodyStream::limit).
+    pub fn stream_body_limit(mut self, bytes: u64) -> Self {
+        self.app.stream_body_limit = bytes;
+        self
+    }
+
+    /// A state value, which routes take as [`State<T>`](crate::State): any
+    /// `Send + Sync + 'static` type, one value per type, several types at
+    /// once. A route that takes a state the server was not given stops the
+    /// server at start-up, naming the route and the type.
+    ///
+    /// ```no_run
+    /// # struct Pool;
+    /// # struct Config;
+    /// # async fn run(pool: Pool, config: Config) -> Result<(), usrv::Error> {
+    /// usrv::serve().state(pool).state(config).await
+    /// # }
+    /// ```
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.app.states.insert(value);
         self
     }
 
@@ -134,13 +161,17 @@ impl Server {
     }
 
     /// How long a client may take to send a request body that a route reads
-    /// (default 30 s); a body still incomplete then is answered 408.
+    /// (default 30 s); a body still incomplete then is answered 408. For a
+    /// [`BodyStream`](crate::BodyStream) it bounds the wait for each chunk.
     pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
         self.app.body_timeout = timeout;
         self
     }
 
-    /// How long in-flight requests may run after a shutdown signal (default 30 s).
+    /// How long in-flight requests may run after a shutdown signal (default
+    /// 30 s). Streamed responses, server-sent events and WebSocket sessions
+    /// count as in flight: they run on until they end or the grace period
+    /// does.
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
         self.shutdown_grace = grace;
         self
@@ -367,7 +398,6 @@ impl Bound {
         );
         let mut shutdown = settings.shutdown.unwrap_or_else(|| Box::pin(termination()));
         let layered = settings.wrap.as_ref().map(|wrap| wrap(app.clone()));
-        let graceful = GracefulShutdown::new();
         // Past the grace period (or if `run` is dropped), the connections
         // still open are aborted with the set: none outlives the server.
         let mut connections = tokio::task::JoinSet::new();
@@ -378,7 +408,7 @@ impl Bound {
                 accepted = listener.accept() => match accepted {
                     Ok((stream, _peer)) => {
                         let _ = stream.set_nodelay(true);
-                        let (timeout, watcher) = (settings.header_read_timeout, graceful.watcher());
+                        let (timeout, watcher) = (settings.header_read_timeout, app.lifecycle().watch());
                         match &layered {
                             None => {
                                 let app = app.clone();
@@ -414,12 +444,15 @@ impl Bound {
         }
         drop(listener);
         tracing::info!(target: "usrv", "shutting down: finishing in-flight requests");
+        let lifecycle = app.lifecycle();
+        lifecycle.enter(Phase::Draining);
         tokio::select! {
-            () = graceful.shutdown() => {}
+            () = lifecycle.all_done() => {}
             () = tokio::time::sleep(settings.shutdown_grace) => {
                 tracing::warn!(target: "usrv", "grace period over: closing the remaining connections");
             }
         }
+        lifecycle.enter(Phase::Stopped);
         connections.shutdown().await;
         Ok(())
     }
@@ -447,7 +480,7 @@ fn layer_error(error: BoxError) -> http::Response<UnsyncBoxBody<Bytes, BoxError>
     tracing::error!(target: "usrv", %error, "a tower layer failed");
     Rejection::internal("a middleware failed")
         .into_response()
-        .map(|body| body.map_err(|never| match never {}).boxed_unsync())
+        .map(|body| body.boxed_unsync())
 }
 
 /// Ctrl-C, or SIGTERM on unix.
@@ -484,7 +517,7 @@ fn spawn_connection<S, B>(
     tls: Option<Tls>,
     service: S,
     header_timeout: Duration,
-    watcher: Watcher,
+    watcher: Watch,
 ) where
     S: hyper::service::Service<
             http::Request<Incoming>,
@@ -494,7 +527,7 @@ fn spawn_connection<S, B>(
         + Send
         + 'static,
     S::Future: Send + 'static,
-    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B: http_body::Body<Data = Bytes> + WatchedBody + Send + 'static,
     B::Error: Into<BoxError>,
 {
     let guard = HeadGuard::new();
@@ -505,12 +538,13 @@ fn spawn_connection<S, B>(
 
 /// Serves one connection: over TLS, HTTP/2 or HTTP/1.1 as ALPN chose;
 /// otherwise HTTP/2 (prior knowledge) or HTTP/1.1 as its first bytes say.
+/// The connection holds its watch of the server's life until it ends.
 async fn serve_connection<S, B>(
     stream: TcpStream,
     tls: Option<Tls>,
     service: S,
     guard: Arc<HeadGuard>,
-    watcher: Watcher,
+    watcher: Watch,
 ) where
     S: hyper::service::Service<
             http::Request<Incoming>,
@@ -520,7 +554,7 @@ async fn serve_connection<S, B>(
         + Send
         + 'static,
     S::Future: Send + 'static,
-    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B: http_body::Body<Data = Bytes> + WatchedBody + Send + 'static,
     B::Error: Into<BoxError>,
 {
     // A peer that stays silent (or sends half a preface or half a TLS
@@ -538,14 +572,15 @@ async fn serve_connection<S, B>(
     serve_stream(stream, is_h2, service, guard, watcher).await;
 }
 
-/// Serves one connection as HTTP/2 or HTTP/1.1; the HTTP/1 requests report
-/// to the connection's slowloris guard.
+/// Serves one connection as HTTP/2 or HTTP/1.1 (with upgrades, for
+/// WebSockets); the HTTP/1 requests and response bodies report to the
+/// connection's slowloris guard.
 async fn serve_stream<IO, S, B>(
     stream: IO,
     is_h2: bool,
     service: S,
     guard: Arc<HeadGuard>,
-    watcher: Watcher,
+    watcher: Watch,
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: hyper::service::Service<
@@ -556,7 +591,7 @@ async fn serve_stream<IO, S, B>(
         + Send
         + 'static,
     S::Future: Send + 'static,
-    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B: http_body::Body<Data = Bytes> + WatchedBody + Send + 'static,
     B::Error: Into<BoxError>,
 {
     let result = if is_h2 {
@@ -569,7 +604,8 @@ async fn serve_stream<IO, S, B>(
             .keep_alive_interval(Some(Duration::from_secs(20)))
             .keep_alive_timeout(Duration::from_secs(20))
             .max_concurrent_streams(256);
-        watcher.watch(builder.serve_connection(io, service)).await
+        let connection = builder.serve_connection(io, service);
+        until_drained(connection, watcher, |c| c.graceful_shutdown()).await
     } else {
         let io = TokioIo::new(GuardedIo {
             io: stream,
@@ -580,17 +616,70 @@ async fn serve_stream<IO, S, B>(
             let response = service.call(request);
             let guard = guard.clone();
             async move {
-                let response = response.await;
+                let mut response = response.await;
                 guard.idle();
+                if let Ok(response) = &mut response {
+                    response.body_mut().watch(&guard);
+                }
                 response
             }
         });
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder.keep_alive(true);
-        watcher.watch(builder.serve_connection(io, service)).await
+        let connection = builder.serve_connection(io, service).with_upgrades();
+        until_drained(connection, watcher, |c| c.graceful_shutdown()).await
     };
     if let Err(error) = result {
         tracing::debug!(target: "usrv", %error, "connection ended with an error");
+    }
+}
+
+/// Runs a connection; once the server drains, asks it to finish what is in
+/// flight and close.
+fn until_drained<C, T, E>(
+    connection: C,
+    watch: Watch,
+    shutdown: fn(Pin<&mut C>),
+) -> UntilDrained<C, impl Future<Output = ()>>
+where
+    C: Future<Output = Result<T, E>>,
+{
+    UntilDrained {
+        connection,
+        draining: watch.clone().left_serving(),
+        shutdown: Some(shutdown),
+        _watch: watch,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A connection and the watch of the server's life that it holds.
+    struct UntilDrained<C, D> {
+        #[pin]
+        connection: C,
+        #[pin]
+        draining: D,
+        shutdown: Option<fn(Pin<&mut C>)>,
+        // Held until the connection ends.
+        _watch: Watch,
+    }
+}
+
+impl<C, D> Future for UntilDrained<C, D>
+where
+    C: Future,
+    D: Future<Output = ()>,
+{
+    type Output = C::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<C::Output> {
+        let mut this = self.project();
+        if this.shutdown.is_some() && this.draining.poll(cx).is_ready() {
+            if let Some(shutdown) = this.shutdown.take() {
+                shutdown(this.connection.as_mut());
+            }
+        }
+        this.connection.poll(cx)
     }
 }
 

@@ -10,9 +10,18 @@ use std::path::Path;
 /// The modules, bottom to top. A module may use only those before it.
 const LAYERS: &[&[&str]] = &[
     // plain data
-    &["body", "error", "media", "protocol", "rejection", "schema"],
+    &[
+        "body",
+        "error",
+        "lifecycle",
+        "media",
+        "protocol",
+        "rejection",
+        "schema",
+    ],
     // responses
     &["response"],
+    &["sse"],
     // request context and extractors
     &["extract"],
     &["json", "target"],

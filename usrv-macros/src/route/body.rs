@@ -8,7 +8,7 @@
 //! decode the same bytes twice. The second decoder is an error.
 //!
 //! On a route that answers only GET and/or HEAD, an argument whose only
-//! purpose is the body (a decoder, or `Bytes`) is a warning: content in
+//! purpose is the body (a decoder, `Bytes` or `BodyStream`) is a warning: content in
 //! such a request has no defined meaning (RFC 9110, section 9.3), and
 //! clients and proxies may drop it. `Request` and `Kwargs` show the whole
 //! request and are fine there. `#[allow(deprecated)]` on the function
@@ -55,8 +55,8 @@ const DECODERS: [Decoder; 3] = [
     },
 ];
 
-/// The raw body, for nothing else.
-const RAW_BODY: &str = "Bytes";
+/// The raw body, whole or as a stream, for nothing else.
+const RAW_BODY: [&str; 2] = ["Bytes", "BodyStream"];
 
 /// The name of the deprecated constant that carries the GET warning.
 const GET_WARNING: &str = "body_on_a_GET_route";
@@ -169,7 +169,8 @@ fn decoder(ty: &Type) -> Option<&'static Decoder> {
 /// The type's name when it is an argument that only reads the body.
 fn reads_only_the_body(ty: &Type) -> Option<&Ident> {
     let name = type_name(ty)?;
-    let is_body = name == RAW_BODY || DECODERS.iter().any(|d| name == d.type_name);
+    let is_body =
+        RAW_BODY.iter().any(|raw| name == raw) || DECODERS.iter().any(|d| name == d.type_name);
     is_body.then_some(name)
 }
 

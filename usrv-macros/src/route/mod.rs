@@ -24,6 +24,7 @@ mod register;
 mod reply;
 mod request;
 mod signature;
+mod stream;
 mod uri;
 
 use proc_macro2::{Span, TokenStream};
@@ -99,6 +100,7 @@ impl<'f> Route<'f> {
             &attribute.methods,
             diagnostics,
         );
+        stream::check(&arguments.accepted, &attribute, diagnostics);
         Route {
             function,
             attribute,

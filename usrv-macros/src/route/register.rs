@@ -32,8 +32,13 @@ pub fn submit(route: &Route<'_>) -> TokenStream {
         .iter()
         .filter(|argument| matches!(argument.source, Source::Request))
         .collect();
-    let uses_body = from_request.iter().map(|a| request::uses_body(a));
-    let needs_identity = from_request.iter().map(|a| request::needs_identity(a));
+    let constants =
+        |name: &'static str| from_request.iter().map(move |a| request::constant(a, name));
+    let uses_body = constants("USES_BODY");
+    let needs_identity = constants("NEEDS_IDENTITY");
+    let streams_body = constants("STREAMS_BODY");
+    let upgrades = constants("UPGRADES");
+    let states = constants("STATE");
     let signed = route.attribute.signed.is_some() || route.attribute.encrypted.is_some();
     let encrypted = route.attribute.encrypted.is_some();
     let arg_names = route.arguments.iter().map(|a| a.name.to_string());
@@ -50,6 +55,9 @@ pub fn submit(route: &Route<'_>) -> TokenStream {
                 signed: #signed #(|| #needs_identity)*,
                 encrypted: #encrypted,
                 uses_body: false #(|| #uses_body)*,
+                streams_body: false #(|| #streams_body)*,
+                upgrades: false #(|| #upgrades)*,
+                states: &[#(#states),*],
                 arg_names: &[#(#arg_names),*],
                 call: __usrv_call,
                 api: #api,

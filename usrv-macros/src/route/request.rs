@@ -1,6 +1,7 @@
 //! Arguments not named in the path: query values and extractors, each
 //! through its `FromRequest` implementation, which also says whether it
-//! reads the body or needs a verified sender.
+//! reads the body (whole or as a stream), needs a verified sender, takes
+//! over the connection or reads the application's state.
 
 use proc_macro2::TokenStream;
 use quote::quote_spanned;
@@ -16,14 +17,13 @@ pub fn extraction(argument: &Argument) -> TokenStream {
     quote_spanned!(ty.span()=> <#ty as ::usrv::FromRequest>::from_request(__ctx, #name)?)
 }
 
-/// Whether the argument reads the body (the server then collects it first).
-pub fn uses_body(argument: &Argument) -> TokenStream {
+/// One of the argument's `FromRequest` constants: `USES_BODY` (the server
+/// then collects the body first), `NEEDS_IDENTITY` (the route is then
+/// signed), `STREAMS_BODY` and `UPGRADES` (the server hands over the body
+/// unread, or the connection), `STATE` (the state type it reads, checked at
+/// start-up).
+pub fn constant(argument: &Argument, name: &str) -> TokenStream {
     let ty = &argument.ty;
-    quote_spanned!(ty.span()=> <#ty as ::usrv::FromRequest>::USES_BODY)
-}
-
-/// Whether the argument needs a verified sender (the route is then signed).
-pub fn needs_identity(argument: &Argument) -> TokenStream {
-    let ty = &argument.ty;
-    quote_spanned!(ty.span()=> <#ty as ::usrv::FromRequest>::NEEDS_IDENTITY)
+    let name = syn::Ident::new(name, ty.span());
+    quote_spanned!(ty.span()=> <#ty as ::usrv::FromRequest>::#name)
 }
