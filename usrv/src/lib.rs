@@ -157,6 +157,7 @@ pub mod __private {
     #[cfg(feature = "client")]
     pub use crate::client::typed::{
         decode_bytes, decode_empty, decode_json, decode_raw, decode_status, decode_text, secured,
+        DecodeReply, SendBody,
     };
     pub use crate::extract::param::{path_any, path_float, path_int, path_path, path_str};
     pub use crate::extract::Ctx;
@@ -167,8 +168,10 @@ pub mod __private {
     pub use crate::schema::{any_schema, SchemaOf, Schemas, ViaAny, ViaJsonSchema};
     pub use crate::target::{Target, ToQuery};
     pub use inventory;
-    pub use serde::{Deserialize, Serialize};
-    pub use serde_json;
+
+    /// A JSON value (an alias, so that messages keep saying
+    /// `serde_json::Value`).
+    pub type JsonValue = serde_json::Value;
 
     /// The typed call of a route (`name::call`, `name::request`): its
     /// items as they are with the `client` feature.

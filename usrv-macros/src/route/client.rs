@@ -48,7 +48,7 @@ pub fn functions(route: &Route<'_>) -> TokenStream {
                     }
                 });
                 if matches!(body, Body::Json | Body::Form) {
-                    let bound = quote_spanned!(ty.span()=> ::usrv::__private::Serialize);
+                    let bound = quote_spanned!(ty.span()=> ::usrv::__private::SendBody);
                     body_bounds.push(quote!(for<'__usrv> #payload: #bound));
                 }
                 params.push(quote_spanned!(ty.span()=> #name: #payload));
@@ -65,9 +65,7 @@ pub fn functions(route: &Route<'_>) -> TokenStream {
     let output = reply::output(&route.function.sig.output);
     let output_ty = &output.ty;
     let output_bound = match output.decode {
-        Decode::Json => {
-            Some(quote!(for<'__usrv> #output_ty: ::usrv::__private::Deserialize<'__usrv>))
-        }
+        Decode::Json => Some(quote!(for<'__usrv> #output_ty: ::usrv::__private::DecodeReply)),
         _ => None,
     };
     let decode = output.decode.function();

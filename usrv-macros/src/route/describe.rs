@@ -92,7 +92,7 @@ fn schema_of(ty: &impl quote::ToTokens) -> TokenStream {
     quote! {{
         fn __usrv_schema(
             schemas: &mut #private::Schemas,
-        ) -> #private::serde_json::Value {
+        ) -> #private::JsonValue {
             #[allow(unused_imports)]
             use #private::{ViaAny as _, ViaJsonSchema as _};
             (&&#private::SchemaOf::<#ty>::new()).schema(schemas)

@@ -171,7 +171,7 @@ pub fn value(ty: &Type) -> TokenStream {
             let elem = value(&slice.elem);
             quote!(::std::vec::Vec<#elem>)
         }
-        Type::ImplTrait(_) => quote!(::usrv::__private::serde_json::Value),
+        Type::ImplTrait(_) => quote!(::usrv::__private::JsonValue),
         Type::Path(path) if path.qself.is_none() => {
             let Some(last) = path.path.segments.last() else {
                 return quote!(#ty);
@@ -181,7 +181,7 @@ pub fn value(ty: &Type) -> TokenStream {
                     Some(inner) => return value(inner),
                     None => return quote!(#ty),
                 },
-                "Kwargs" | "Args" => return quote!(::usrv::__private::serde_json::Value),
+                "Kwargs" | "Args" => return quote!(::usrv::__private::JsonValue),
                 _ => {}
             }
             // Map the type arguments: `Vec<Json<T>>` holds `T`s.
@@ -225,7 +225,7 @@ mod tests {
             ("(u16, i64, String)", "(i64 , String)", Decode::Json),
             (
                 "(u16, &'static str, Json<Todo>, Kwargs)",
-                "(:: std :: string :: String , Todo , :: usrv :: __private :: serde_json :: Value)",
+                "(:: std :: string :: String , Todo , :: usrv :: __private :: JsonValue)",
                 Decode::Json,
             ),
             ("Json<Vec<Todo>>", "Vec < Todo >", Decode::Json),
@@ -263,10 +263,7 @@ mod tests {
                 "std::collections::BTreeMap<String, Json<A>>",
                 "std :: collections :: BTreeMap < String , A >",
             ),
-            (
-                "impl Serialize",
-                ":: usrv :: __private :: serde_json :: Value",
-            ),
+            ("impl Serialize", ":: usrv :: __private :: JsonValue"),
         ];
         for (ty, expected) in cases {
             let ty: Type = syn::parse_str(ty).unwrap();

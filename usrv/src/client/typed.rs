@@ -9,6 +9,28 @@ use serde::de::DeserializeOwned;
 use super::{ClientError, Reply, RequestBuilder};
 use crate::route::Route;
 
+/// A body payload a typed call can send: `Serialize` (the `T` of a
+/// `Json<T>` or `Form<T>` argument).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent as the body of a typed call",
+    label = "not `serde::Serialize`",
+    note = "the route still compiles and serves; its `call` and `request` need the payload to be `serde::Serialize` (`#[derive(serde::Serialize)]`)"
+)]
+pub trait SendBody: serde::Serialize {}
+
+impl<T: serde::Serialize + ?Sized> SendBody for T {}
+
+/// A value a typed call can decode from the reply: `DeserializeOwned`.
+#[diagnostic::on_unimplemented(
+    message = "the reply of this route cannot be decoded into `{Self}`",
+    label = "not `serde::Deserialize`",
+    note = "the route still compiles and serves; its `call` decodes the values it returns, which needs `serde::Deserialize` (`#[derive(serde::Deserialize)]`)",
+    note = "for the raw reply, use the route's `request(..)` and `send()` it"
+)]
+pub trait DecodeReply: DeserializeOwned {}
+
+impl<T: DeserializeOwned> DecodeReply for T {}
+
 /// Signs the request when the route needs a signed sender, and seals it
 /// when the route is `encrypted`.
 pub fn secured<'c>(request: RequestBuilder<'c>, route: &Route) -> RequestBuilder<'c> {
@@ -22,7 +44,7 @@ pub fn secured<'c>(request: RequestBuilder<'c>, route: &Route) -> RequestBuilder
 }
 
 /// A JSON reply.
-pub fn decode_json<T: DeserializeOwned>(reply: Reply) -> Result<T, ClientError> {
+pub fn decode_json<T: DecodeReply>(reply: Reply) -> Result<T, ClientError> {
     reply.json()
 }
 
