@@ -12,7 +12,7 @@ use http::Method;
 
 use crate::extract::{Ctx, FromParam, StateType};
 use crate::rejection::Rejection;
-use crate::response::{IntoResponse, Response};
+use crate::response::{IntoResponse, Response, Upgrading};
 use crate::schema::SchemaFn;
 
 /// How a path parameter is converted; written `<kind:name>` in the path.
@@ -502,11 +502,11 @@ impl Future for CatchPanic {
 /// A handler's response must carry a final status, 200 to 599 (a 1xx is
 /// not a final answer, and HTTP has no status above 599); anything else is
 /// logged and answered 500. A 101 that switches protocols is marked by the
-/// code that performs the upgrade ([`SwitchingProtocols`]).
+/// code that performs the upgrade (the `Upgrading` response extension).
 fn final_status(response: Response) -> Response {
     let status = response.status().as_u16();
     if (200..=599).contains(&status)
-        || (status == 101 && response.extensions().get::<SwitchingProtocols>().is_some())
+        || (status == 101 && response.extensions().get::<Upgrading>().is_some())
     {
         return response;
     }
@@ -516,10 +516,6 @@ fn final_status(response: Response) -> Response {
     ))
     .into_response()
 }
-
-/// Marks a 101 response that performs a protocol upgrade (WebSockets).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct SwitchingProtocols;
 
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> &str {
     panic
