@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http::header::{ALLOW, CONTENT_LENGTH};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use http_body::Body as HttpBody;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
 
 use crate::error::Error;
 use crate::extract::Ctx;
@@ -348,18 +348,63 @@ where
     if body.is_end_stream() {
         return Ok(Bytes::new());
     }
-    let Ok(collected) = tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await
-    else {
-        return Err(Rejection::new(
+    match tokio::time::timeout(timeout, collect(body, declared, limit)).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(BodyError::TooLarge)) => Err(too_large()),
+        Ok(Err(BodyError::Read)) => {
+            Err(Rejection::bad_request("the request body could not be read"))
+        }
+        Err(_) => Err(Rejection::new(
             StatusCode::REQUEST_TIMEOUT,
             format!("the body did not arrive within {timeout:?}"),
-        ));
-    };
-    match collected {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Err(_) => Err(Rejection::bad_request("the request body could not be read")),
+        )),
     }
+}
+
+enum BodyError {
+    TooLarge,
+    Read,
+}
+
+/// Reads the data of a body into one buffer: a body costs its length,
+/// however it was cut into frames (each frame of a socket read holds that
+/// read's whole buffer). A body of one frame is kept as it is. The buffer
+/// is sized from the declared length (at most `limit`), else grows
+/// geometrically.
+async fn collect<B: HttpBody>(
+    body: B,
+    declared: Option<u64>,
+    limit: usize,
+) -> Result<Bytes, BodyError> {
+    let mut body = std::pin::pin!(body);
+    let mut first: Option<Bytes> = None;
+    let mut buffer = BytesMut::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| BodyError::Read)?;
+        let Ok(mut data) = frame.into_data() else {
+            continue; // trailers
+        };
+        let chunk = data.remaining();
+        if chunk == 0 {
+            continue;
+        }
+        total = total.saturating_add(chunk);
+        if total > limit {
+            return Err(BodyError::TooLarge);
+        }
+        if first.is_none() && buffer.is_empty() {
+            first = Some(data.copy_to_bytes(chunk));
+            continue;
+        }
+        if let Some(first) = first.take() {
+            let expected = declared.map_or(0, |length| length.min(limit as u64) as usize);
+            buffer.reserve(expected.max(2 * total).min(limit));
+            buffer.extend_from_slice(&first);
+        }
+        buffer.put(data);
+    }
+    Ok(first.unwrap_or_else(|| buffer.freeze()))
 }
 
 impl<B> tower_service::Service<http::Request<B>> for App
