@@ -15,7 +15,8 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
+use tokio::net::TcpListener;
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 use usrv_crypto::{PublicKey, ReplayStore, SecretKey};
@@ -425,16 +426,17 @@ async fn termination() {
 }
 
 /// The first bytes of an HTTP/2 connection.
-const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 /// Spawns a connection's task and the watchdog of its slowloris guard.
-fn spawn_connection<S, B>(
+fn spawn_connection<T, S, B>(
     connections: &mut tokio::task::JoinSet<()>,
-    stream: TcpStream,
+    stream: T,
     service: S,
     header_timeout: Duration,
     watcher: Watcher,
 ) where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: hyper::service::Service<
             http::Request<Incoming>,
             Response = http::Response<B>,
@@ -453,13 +455,15 @@ fn spawn_connection<S, B>(
 }
 
 /// Serves one connection as HTTP/2 (prior knowledge) or HTTP/1.1; the
-/// HTTP/1 requests report to the connection's slowloris guard.
-async fn serve_connection<S, B>(
-    stream: TcpStream,
+/// HTTP/1 requests report to the connection's slowloris guard. Any stream
+/// goes (TCP, TLS...).
+async fn serve_connection<T, S, B>(
+    mut stream: T,
     service: S,
     guard: Arc<HeadGuard>,
     watcher: Watcher,
 ) where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: hyper::service::Service<
             http::Request<Incoming>,
             Response = http::Response<B>,
@@ -473,9 +477,11 @@ async fn serve_connection<S, B>(
 {
     // A peer that stays silent (or sends half a preface) is left to the
     // guard's watchdog, which aborts this task at the header timeout.
-    let Ok(Some(is_h2)) = sniff_h2(&stream).await else {
+    let Ok(Some(sniffed)) = sniff(&mut stream).await else {
         return;
     };
+    let is_h2 = sniffed.is_h2();
+    let stream = sniffed.rewind(stream);
     let result = if is_h2 {
         // Idle HTTP/2 connections are normal; pings detect dead peers.
         guard.busy();
@@ -511,22 +517,103 @@ async fn serve_connection<S, B>(
     }
 }
 
-/// Peeks at the first bytes: `Some(true)` for the HTTP/2 preface,
-/// `Some(false)` for anything else, `None` if the peer closed first.
-async fn sniff_h2(stream: &TcpStream) -> std::io::Result<Option<bool>> {
-    let mut buffer = [0u8; 24];
+/// The first bytes of a connection, read to tell HTTP/2 from HTTP/1.
+struct Sniffed {
+    prefix: [u8; 24],
+    len: usize,
+}
+
+impl Sniffed {
+    fn is_h2(&self) -> bool {
+        self.prefix[..self.len] == H2_PREFACE[..]
+    }
+
+    /// The stream with these bytes put back in front.
+    fn rewind<S>(self, io: S) -> Rewind<S> {
+        Rewind {
+            prefix: self.prefix,
+            start: 0,
+            end: self.len,
+            io,
+        }
+    }
+}
+
+/// Reads the first bytes, until they differ from the HTTP/2 preface or
+/// are all of it; `None` if the peer closed first. A partial preface waits
+/// for more bytes (readiness, no polling on a timer).
+async fn sniff<S: AsyncRead + Unpin>(stream: &mut S) -> std::io::Result<Option<Sniffed>> {
+    let mut prefix = [0u8; 24];
+    let mut len = 0;
     loop {
-        let read = stream.peek(&mut buffer).await?;
+        let read = stream.read(&mut prefix[len..]).await?;
         if read == 0 {
             return Ok(None);
         }
-        if buffer[..read] != H2_PREFACE[..read] {
-            return Ok(Some(false));
+        len += read;
+        if prefix[..len] != H2_PREFACE[..len] || len == H2_PREFACE.len() {
+            return Ok(Some(Sniffed { prefix, len }));
         }
-        if read == H2_PREFACE.len() {
-            return Ok(Some(true));
+    }
+}
+
+/// A stream whose first bytes, already read, are read again.
+struct Rewind<S> {
+    prefix: [u8; 24],
+    start: usize,
+    end: usize,
+    io: S,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Rewind<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if self.start < self.end {
+            let n = (self.end - self.start).min(buf.remaining());
+            let start = self.start;
+            buf.put_slice(&self.prefix[start..start + n]);
+            self.start += n;
+            return std::task::Poll::Ready(Ok(()));
         }
-        // A partial preface: wait for the rest (peek does not consume).
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Rewind<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
     }
 }
