@@ -22,11 +22,11 @@ use tower::{Layer, Service, ServiceExt};
 use usrv_crypto::{PublicKey, ReplayStore, SecretKey};
 
 use crate::app::{App, AppConfig};
-use crate::guard::{watchdog, GuardedIo, HeadGuard};
+use crate::error::Error;
+use crate::guard::{watchdog, ConnGuard, Http1Io, Http2Io};
+use crate::rejection::Rejection;
 use crate::response::IntoResponse;
 use crate::route::Route;
-use crate::error::Error;
-use crate::rejection::Rejection;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -41,6 +41,10 @@ type Wrap = std::sync::Arc<dyn Fn(App) -> LayeredService + Send + Sync>;
 
 /// The address `serve()` binds by default: the original's.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:5000";
+
+/// The default largest number of concurrent streams of an HTTP/2
+/// connection: 100.
+const DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS: u32 = 100;
 
 /// Starts configuring the server; `.await` it to run.
 ///
@@ -65,7 +69,7 @@ pub struct Server {
     addr: Option<String>,
     routes: Option<Vec<&'static Route>>,
     app: AppConfig,
-    header_read_timeout: Duration,
+    limits: ConnLimits,
     shutdown_grace: Duration,
     shutdown: Option<Shutdown>,
     wrap: Option<Wrap>,
@@ -77,7 +81,11 @@ impl Default for Server {
             addr: None,
             routes: None,
             app: AppConfig::default(),
-            header_read_timeout: Duration::from_secs(10),
+            limits: ConnLimits {
+                header_timeout: Duration::from_secs(10),
+                idle_timeout: Duration::from_secs(30),
+                h2_streams: DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS,
+            },
             shutdown_grace: Duration::from_secs(30),
             shutdown: None,
             wrap: None,
@@ -107,11 +115,30 @@ impl Server {
         self
     }
 
-    /// How long a client may take to send a request head, and how long an
-    /// idle HTTP/1 keep-alive connection is kept (default 10 s): the
-    /// slowloris guard.
+    /// How long a client may take to send a request head (default 10 s):
+    /// counted from the connection's opening for its first request, and
+    /// from the first bytes of the head for the next ones. A head still
+    /// incomplete then closes the connection (the slowloris guard).
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
-        self.header_read_timeout = timeout;
+        self.limits.header_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may make no progress (default 30 s): an
+    /// HTTP/1 keep-alive connection waiting for its next request, a
+    /// client that stops reading its response, an HTTP/2 connection with
+    /// no request to answer and no response frame accepted by the peer
+    /// (pings do not count: a peer that keeps its flow-control window
+    /// closed is closed). It does not run while a handler works.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// How many requests an HTTP/2 connection may have in flight at once
+    /// (default 100, announced to the client; more are refused).
+    pub fn http2_max_concurrent_streams(mut self, streams: u32) -> Self {
+        self.limits.h2_streams = streams;
         self
     }
 
@@ -236,7 +263,7 @@ impl Server {
             .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
         let settings = Settings {
             addr,
-            header_read_timeout: self.header_read_timeout,
+            limits: self.limits,
             shutdown_grace: self.shutdown_grace,
             shutdown: self.shutdown,
             wrap: self.wrap,
@@ -272,7 +299,7 @@ impl IntoFuture for Server {
 
 struct Settings {
     addr: String,
-    header_read_timeout: Duration,
+    limits: ConnLimits,
     shutdown_grace: Duration,
     shutdown: Option<Shutdown>,
     wrap: Option<Wrap>,
@@ -339,6 +366,7 @@ impl Bound {
         // Past the grace period (or if `run` is dropped), the connections
         // still open are aborted with the set: none outlives the server.
         let mut connections = tokio::task::JoinSet::new();
+        let limits = settings.limits;
         loop {
             tokio::select! {
                 // Reap finished connections so that the set stays small.
@@ -346,7 +374,7 @@ impl Bound {
                 accepted = listener.accept() => match accepted {
                     Ok((stream, _peer)) => {
                         let _ = stream.set_nodelay(true);
-                        let (timeout, watcher) = (settings.header_read_timeout, graceful.watcher());
+                        let watcher = graceful.watcher();
                         match &layered {
                             None => {
                                 let app = app.clone();
@@ -354,7 +382,7 @@ impl Bound {
                                     let app = app.clone();
                                     async move { Ok::<_, Infallible>(app.handle(request).await) }
                                 });
-                                spawn_connection(&mut connections, stream, service, timeout, watcher);
+                                spawn_connection(&mut connections, stream, service, limits, watcher);
                             }
                             Some(layered) => {
                                 let layered = layered.clone();
@@ -367,7 +395,7 @@ impl Bound {
                                         })
                                     }
                                 });
-                                spawn_connection(&mut connections, stream, service, timeout, watcher);
+                                spawn_connection(&mut connections, stream, service, limits, watcher);
                             }
                         }
                     }
@@ -428,50 +456,58 @@ async fn termination() {
 /// The first bytes of an HTTP/2 connection.
 const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
-/// Spawns a connection's task and the watchdog of its slowloris guard.
-fn spawn_connection<T, S, B>(
-    connections: &mut tokio::task::JoinSet<()>,
-    stream: T,
-    service: S,
+/// What every connection is served with.
+#[derive(Clone, Copy, Debug)]
+struct ConnLimits {
     header_timeout: Duration,
+    idle_timeout: Duration,
+    h2_streams: u32,
+}
+
+/// Spawns a connection's task and the watchdog of its guard.
+fn spawn_connection<S, Svc, B>(
+    connections: &mut tokio::task::JoinSet<()>,
+    stream: S,
+    service: Svc,
+    limits: ConnLimits,
     watcher: Watcher,
 ) where
-    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    S: hyper::service::Service<
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    Svc: hyper::service::Service<
             http::Request<Incoming>,
             Response = http::Response<B>,
             Error = Infallible,
         > + Clone
         + Send
         + 'static,
-    S::Future: Send + 'static,
+    Svc::Future: Send + 'static,
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let guard = HeadGuard::new();
-    let connection = serve_connection(stream, service, guard.clone(), watcher);
+    let guard = ConnGuard::new(limits.header_timeout, limits.idle_timeout);
+    let connection = serve_connection(stream, service, guard.clone(), limits, watcher);
     let connection = connections.spawn(connection);
-    connections.spawn(watchdog(guard, header_timeout, connection));
+    connections.spawn(watchdog(guard, connection));
 }
 
-/// Serves one connection as HTTP/2 (prior knowledge) or HTTP/1.1; the
-/// HTTP/1 requests report to the connection's slowloris guard. Any stream
-/// goes (TCP, TLS...).
-async fn serve_connection<T, S, B>(
-    mut stream: T,
-    service: S,
-    guard: Arc<HeadGuard>,
+/// Serves one connection as HTTP/2 (prior knowledge) or HTTP/1.1, under
+/// the guard of `guard`. Any stream goes (TCP, TLS...).
+async fn serve_connection<S, Svc, B>(
+    mut stream: S,
+    service: Svc,
+    guard: Arc<ConnGuard>,
+    limits: ConnLimits,
     watcher: Watcher,
 ) where
-    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    S: hyper::service::Service<
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    Svc: hyper::service::Service<
             http::Request<Incoming>,
             Response = http::Response<B>,
             Error = Infallible,
         > + Clone
         + Send
         + 'static,
-    S::Future: Send + 'static,
+    Svc::Future: Send + 'static,
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
@@ -483,28 +519,34 @@ async fn serve_connection<T, S, B>(
     let is_h2 = sniffed.is_h2();
     let stream = sniffed.rewind(stream);
     let result = if is_h2 {
-        // Idle HTTP/2 connections are normal; pings detect dead peers.
-        guard.busy();
-        let io = TokioIo::new(stream);
+        let io = TokioIo::new(Http2Io::new(stream, guard.clone()));
+        let service = service_fn(move |request: http::Request<Incoming>| {
+            let in_flight = guard.stream_opened();
+            let response = service.call(request);
+            async move {
+                let response = response.await;
+                drop(in_flight);
+                response
+            }
+        });
         let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
         builder
             .timer(TokioTimer::new())
+            // Pings detect dead peers while a handler works; they are not
+            // progress for the guard.
             .keep_alive_interval(Some(Duration::from_secs(20)))
             .keep_alive_timeout(Duration::from_secs(20))
-            .max_concurrent_streams(256);
+            .max_concurrent_streams(limits.h2_streams);
         watcher.watch(builder.serve_connection(io, service)).await
     } else {
-        let io = TokioIo::new(GuardedIo {
-            io: stream,
-            guard: guard.clone(),
-        });
+        let io = TokioIo::new(Http1Io::new(stream, guard.clone()));
         let service = service_fn(move |request: http::Request<Incoming>| {
-            guard.busy();
+            guard.request();
             let response = service.call(request);
             let guard = guard.clone();
             async move {
                 let response = response.await;
-                guard.idle();
+                guard.answered();
                 response
             }
         });
@@ -576,6 +618,13 @@ impl<S: AsyncRead + Unpin> AsyncRead for Rewind<S> {
             let start = self.start;
             buf.put_slice(&self.prefix[start..start + n]);
             self.start += n;
+            // Whatever follows, in the same read: a first read that holds
+            // the whole request head keeps hyper's read buffer at its
+            // initial size. What is not there yet (or an error) waits for
+            // the next read.
+            if buf.remaining() > 0 {
+                let _ = Pin::new(&mut self.io).poll_read(cx, buf);
+            }
             return std::task::Poll::Ready(Ok(()));
         }
         Pin::new(&mut self.io).poll_read(cx, buf)

@@ -1,0 +1,269 @@
+//! Hostile clients over real sockets: HTTP/2 connections that cannot
+//! progress or sit idle, keep-alive and head timeouts, and the HTTP/2
+//! preface in pieces. (Memory and CPU under attack have test files
+//! of their own, `hostile_memory.rs` and `hostile_cpu.rs`, each alone in
+//! its process.)
+
+mod common;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use common::{read_to_close, Conn, TestServer, LIMIT};
+use http_body_util::Full;
+use hyper::{Request, Version};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use usrv::route;
+
+#[route("/ok")]
+fn ok() -> (u16, &'static str) {
+    (200, "ok")
+}
+
+/// A response larger than an HTTP/2 frame.
+#[route("/big")]
+fn big() -> String {
+    "b".repeat(40_000)
+}
+
+/// Longer than the header and idle timeouts of the test servers together.
+#[route("/slow")]
+async fn slow() -> (u16, &'static str) {
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    (200, "slow")
+}
+
+const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+async fn still_serves(server: &TestServer) {
+    assert_eq!(server.get("/ok").await.json(200), json!("ok"));
+}
+
+fn get(server: &TestServer, path: &str) -> Request<Full<Bytes>> {
+    Request::get(format!("http://{}{path}", server.addr))
+        .body(Full::new(Bytes::new()))
+        .unwrap()
+}
+
+/// An HTTP/2 connection (prior knowledge) and its task, which ends when
+/// the server closes the connection.
+async fn http2(
+    server: &TestServer,
+    configure: impl FnOnce(&mut hyper::client::conn::http2::Builder<TokioExecutor>),
+) -> (
+    hyper::client::conn::http2::SendRequest<Full<Bytes>>,
+    tokio::task::JoinHandle<Result<(), hyper::Error>>,
+) {
+    let stream = TcpStream::connect(server.addr).await.unwrap();
+    let mut builder = hyper::client::conn::http2::Builder::new(TokioExecutor::new());
+    builder.timer(TokioTimer::new());
+    configure(&mut builder);
+    let (sender, connection) = tokio::time::timeout(LIMIT, builder.handshake(TokioIo::new(stream)))
+        .await
+        .expect("handshake in time")
+        .expect("HTTP/2 handshake");
+    (sender, tokio::spawn(connection))
+}
+
+/// The idle timeout closes a keep-alive connection; the header timeout
+/// bounds the next head once it has started.
+#[tokio::test]
+async fn keep_alive_idle_and_head_timeouts_are_separate() {
+    // Idle 1 s, a generous header timeout: the idle connection closes.
+    let server = TestServer::with(|s| s.header_read_timeout(Duration::from_secs(60))).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await
+        .unwrap();
+    let received = read_to_close(&mut stream)
+        .await
+        .expect("the idle timeout closes the connection");
+    assert!(String::from_utf8_lossy(&received).starts_with("HTTP/1.1 200"));
+
+    // Header 1 s, a generous idle timeout: a connection idle for longer
+    // than the header timeout is kept...
+    let server = TestServer::with(|s| s.idle_timeout(Duration::from_secs(60))).await;
+    let mut conn = server.connect().await;
+    assert_eq!(conn.get("/ok").await.status, 200);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(conn.get("/ok").await.status, 200, "kept while idle");
+    // ...but a head dribbled on it is cut off by the header timeout.
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buffer = [0u8; 1024];
+    let n = stream.read(&mut buffer).await.unwrap();
+    assert!(buffer[..n].starts_with(b"HTTP/1.1 200"));
+    stream.write_all(b"GET /ok HTTP/1.1\r\n").await.unwrap();
+    let dribble = async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if stream.write_all(b"X").await.is_err() {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(LIMIT, dribble)
+        .await
+        .expect("a head dribbled on a kept-alive connection is cut off");
+}
+
+/// A handler that works longer than both timeouts is not cut off, over
+/// HTTP/1 and HTTP/2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_handler_is_not_cut_off() {
+    let server = TestServer::start().await;
+    let h1 = tokio::spawn({
+        let addr = server.addr;
+        async move { Conn::open(addr).await.get("/slow").await }
+    });
+    let (mut sender, _connection) = http2(&server, |_| {}).await;
+    let response = tokio::time::timeout(LIMIT, sender.send_request(get(&server, "/slow")))
+        .await
+        .expect("in time")
+        .expect("answered over HTTP/2");
+    let reply = common::Reply::from_response(response).await;
+    assert_eq!(reply.version, Version::HTTP_2);
+    assert_eq!(reply.json(200), json!("slow"));
+    assert_eq!(h1.await.unwrap().json(200), json!("slow"));
+}
+
+/// An HTTP/2 connection without streams is closed after the idle timeout,
+/// like an HTTP/1 keep-alive connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_http2_connection_is_closed() {
+    let server = TestServer::start().await;
+    let (mut sender, connection) = http2(&server, |builder| {
+        // The client's pings are answered, and are not progress.
+        builder
+            .keep_alive_interval(Duration::from_millis(200))
+            .keep_alive_while_idle(true);
+    })
+    .await;
+    let response = sender.send_request(get(&server, "/ok")).await.unwrap();
+    let reply = common::Reply::from_response(response).await;
+    assert_eq!(reply.json(200), json!("ok"));
+    tokio::time::timeout(LIMIT, connection)
+        .await
+        .expect("the server closes an idle HTTP/2 connection")
+        .ok();
+    still_serves(&server).await;
+}
+
+/// Streams whose responses cannot be sent (the client keeps its
+/// flow-control window closed while answering pings) do not hold the
+/// connection forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_streams_that_cannot_progress_are_closed() {
+    let server = TestServer::start().await;
+    let (sender, connection) = http2(&server, |builder| {
+        builder
+            .initial_stream_window_size(0)
+            .keep_alive_interval(Duration::from_millis(200))
+            .keep_alive_while_idle(true);
+    })
+    .await;
+    let mut stalled = Vec::new();
+    for _ in 0..20 {
+        let mut sender = sender.clone();
+        let request = get(&server, "/big");
+        let response = tokio::time::timeout(LIMIT, sender.send_request(request))
+            .await
+            .expect("the head of the response comes")
+            .expect("answered");
+        assert_eq!(response.status(), 200);
+        // Never read: the window stays closed.
+        stalled.push(response);
+    }
+    tokio::time::timeout(LIMIT, connection)
+        .await
+        .expect("the server closes a connection that cannot progress")
+        .ok();
+    drop(stalled);
+    still_serves(&server).await;
+}
+
+/// The server's HTTP/2 SETTINGS, after a preface sent in `pieces` writes.
+async fn http2_settings(server: &TestServer, pieces: usize) -> Vec<(u16, u32)> {
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let mut hello = PREFACE.to_vec();
+    hello.extend([0, 0, 0, 4, 0, 0, 0, 0, 0]); // an empty SETTINGS frame
+    let size = hello.len().div_ceil(pieces);
+    for piece in hello.chunks(size) {
+        stream.write_all(piece).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let settings = async {
+        let mut header = [0u8; 9];
+        stream.read_exact(&mut header).await.unwrap();
+        assert_eq!(header[3], 4, "the server's first frame is SETTINGS");
+        let length = (usize::from(header[1]) << 8) | usize::from(header[2]);
+        let mut payload = vec![0u8; length];
+        stream.read_exact(&mut payload).await.unwrap();
+        payload
+            .chunks(6)
+            .map(|s| {
+                (
+                    u16::from_be_bytes([s[0], s[1]]),
+                    u32::from_be_bytes([s[2], s[3], s[4], s[5]]),
+                )
+            })
+            .collect()
+    };
+    tokio::time::timeout(LIMIT, settings)
+        .await
+        .expect("the server answers the preface")
+}
+
+const MAX_CONCURRENT_STREAMS: u16 = 0x3;
+
+#[tokio::test]
+async fn http2_announces_its_limits() {
+    let server = TestServer::start().await;
+    let settings = http2_settings(&server, 1).await;
+    assert!(
+        settings.contains(&(MAX_CONCURRENT_STREAMS, 100)),
+        "{settings:?}"
+    );
+
+    let server = TestServer::with(|s| s.http2_max_concurrent_streams(7)).await;
+    let settings = http2_settings(&server, 1).await;
+    assert!(
+        settings.contains(&(MAX_CONCURRENT_STREAMS, 7)),
+        "{settings:?}"
+    );
+}
+
+/// The protocol is told from the first bytes however they are cut: a
+/// preface in pieces is HTTP/2, a request whose first byte is alone
+/// (`P` as in the preface) is HTTP/1.
+#[tokio::test]
+async fn the_protocol_is_told_from_bytes_in_pieces() {
+    let server = TestServer::start().await;
+    let settings = http2_settings(&server, 5).await;
+    assert!(
+        settings.contains(&(MAX_CONCURRENT_STREAMS, 100)),
+        "{settings:?}"
+    );
+
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(b"P").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    stream
+        .write_all(b"ATCH /ok HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buffer = [0u8; 1024];
+    let n = tokio::time::timeout(LIMIT, stream.read(&mut buffer))
+        .await
+        .expect("answered in time")
+        .unwrap();
+    let text = String::from_utf8_lossy(&buffer[..n]);
+    assert!(text.starts_with("HTTP/1.1 405"), "{text}");
+}
