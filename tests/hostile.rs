@@ -1,6 +1,6 @@
-//! Hostile clients over real sockets: HTTP/2 connections that cannot
-//! progress or sit idle, keep-alive and head timeouts, and the HTTP/2
-//! preface in pieces. (Memory and CPU under attack have test files
+//! Hostile clients over real sockets: heads that never end or are too
+//! large, requests hyper cannot parse, the connection limit, HTTP/2 connections that cannot progress or sit idle, and the
+//! HTTP/2 preface in pieces. (Memory and CPU under attack have test files
 //! of their own, `hostile_memory.rs` and `hostile_cpu.rs`, each alone in
 //! its process.)
 
@@ -9,11 +9,11 @@ mod common;
 use std::time::Duration;
 
 use bytes::Bytes;
-use common::{read_to_close, Conn, TestServer, LIMIT};
+use common::{read_to_close, Conn, Raw, TestServer, LIMIT};
 use http_body_util::Full;
 use hyper::{Request, Version};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use serde_json::json;
+use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use usrv::route;
@@ -37,6 +37,21 @@ async fn slow() -> (u16, &'static str) {
 }
 
 const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// The framework's JSON error: this status, a reason containing `needle`.
+#[track_caller]
+fn assert_json_error(raw: &Raw, status: u16, needle: &str) {
+    assert_eq!(raw.status(), Some(status), "{}", raw.text());
+    let head = raw.text().to_ascii_lowercase();
+    assert!(
+        head.contains("\r\ncontent-type: application/json\r\n"),
+        "{head}"
+    );
+    let json: Value = serde_json::from_slice(raw.body()).expect("a JSON body");
+    assert_eq!(json["status"], status, "{json}");
+    let reason = json["error"].as_str().expect("a reason");
+    assert!(reason.contains(needle), "{reason:?} lacks {needle:?}");
+}
 
 async fn still_serves(server: &TestServer) {
     assert_eq!(server.get("/ok").await.json(200), json!("ok"));
@@ -66,6 +81,111 @@ async fn http2(
         .expect("handshake in time")
         .expect("HTTP/2 handshake");
     (sender, tokio::spawn(connection))
+}
+
+/// A head that grows past the limit is answered 431 at the limit, not
+/// buffered up to hyper's 400 KB.
+#[tokio::test]
+async fn a_head_larger_than_the_limit_is_a_json_431() {
+    let server = TestServer::start().await;
+    let mut head = b"GET /ok HTTP/1.1\r\nHost: t\r\nX-Big: ".to_vec();
+    head.extend(std::iter::repeat_n(b'a', 100 << 10));
+    // Never finished: the server must act on the size alone.
+    let raw = server.raw(&head).await;
+    assert_json_error(&raw, 431, "65536 bytes");
+
+    let server = TestServer::with(|s| s.max_head_size(16 << 10)).await;
+    let mut head = b"GET /ok HTTP/1.1\r\nHost: t\r\nX-Big: ".to_vec();
+    head.extend(std::iter::repeat_n(b'a', 20 << 10));
+    assert_json_error(&server.raw(&head).await, 431, "16384 bytes");
+    let mut head = b"GET /ok HTTP/1.1\r\nHost: t\r\nX-Big: ".to_vec();
+    head.extend(std::iter::repeat_n(b'a', 12 << 10));
+    head.extend(b"\r\n\r\n");
+    let raw = server.raw(&head).await;
+    assert_eq!(raw.status(), Some(200), "{}", raw.text());
+    still_serves(&server).await;
+}
+
+#[tokio::test]
+async fn too_many_headers_is_a_json_431() {
+    let server = TestServer::start().await;
+    let request = |count: usize| {
+        let mut request = b"GET /ok HTTP/1.1\r\nHost: t\r\n".to_vec();
+        for i in 1..count {
+            request.extend(format!("X-H{i}: v\r\n").as_bytes());
+        }
+        request.extend(b"\r\n");
+        request
+    };
+    assert_eq!(server.raw(&request(100)).await.status(), Some(200));
+    assert_json_error(&server.raw(&request(101)).await, 431, "100 headers");
+
+    let server = TestServer::with(|s| s.max_headers(10)).await;
+    assert_eq!(server.raw(&request(10)).await.status(), Some(200));
+    assert_json_error(&server.raw(&request(11)).await, 431, "10 headers");
+
+    // HTTP/2 counts them too.
+    let (mut sender, _connection) = http2(&server, |_| {}).await;
+    let mut request = get(&server, "/ok");
+    for i in 0..11 {
+        request.headers_mut().insert(
+            format!("x-h{i}")
+                .parse::<hyper::header::HeaderName>()
+                .unwrap(),
+            "v".parse().unwrap(),
+        );
+    }
+    let response = tokio::time::timeout(LIMIT, sender.send_request(request))
+        .await
+        .unwrap()
+        .unwrap();
+    let reply = common::Reply::from_response(response).await;
+    reply.error(431, &["10 headers"]);
+}
+
+/// hyper answers what it cannot parse itself; the answer is the
+/// framework's JSON error all the same.
+#[tokio::test]
+async fn unparsable_requests_get_json_errors() {
+    let server = TestServer::start().await;
+    for request in [
+        &b"GARBAGE\r\n\r\n"[..],
+        b"GET /ok HTTP/1.1\r\nHost: t\r\nBad Name: x\r\n\r\n",
+        b"GET /o k HTTP/1.1\r\nHost: t\r\n\r\n",
+    ] {
+        let raw = server.raw(request).await;
+        assert_json_error(&raw, 400, "malformed");
+        assert!(raw.closed || raw.finished, "{raw:?}");
+    }
+    still_serves(&server).await;
+}
+
+/// Past the connection limit, new connections wait (in the listen backlog)
+/// until one closes.
+#[tokio::test]
+async fn the_connection_limit_holds_new_connections_back() {
+    let server =
+        TestServer::with(|s| s.max_connections(2).idle_timeout(Duration::from_secs(60))).await;
+    let mut first = server.connect().await;
+    let mut second = server.connect().await;
+    assert_eq!(first.get("/ok").await.status, 200);
+    assert_eq!(second.get("/ok").await.status, 200);
+
+    let mut third = Conn::open(server.addr).await;
+    let waiting = tokio::spawn(async move { third.get("/ok").await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "a third connection is served while two are open"
+    );
+    // The two open ones still work; closing one lets the third in.
+    assert_eq!(second.get("/ok").await.status, 200);
+    drop(first);
+    let reply = tokio::time::timeout(LIMIT, waiting)
+        .await
+        .expect("served once a slot is free")
+        .unwrap();
+    assert_eq!(reply.json(200), json!("ok"));
 }
 
 /// The idle timeout closes a keep-alive connection; the header timeout
@@ -222,6 +342,7 @@ async fn http2_settings(server: &TestServer, pieces: usize) -> Vec<(u16, u32)> {
 }
 
 const MAX_CONCURRENT_STREAMS: u16 = 0x3;
+const MAX_HEADER_LIST_SIZE: u16 = 0x6;
 
 #[tokio::test]
 async fn http2_announces_its_limits() {
@@ -231,11 +352,20 @@ async fn http2_announces_its_limits() {
         settings.contains(&(MAX_CONCURRENT_STREAMS, 100)),
         "{settings:?}"
     );
+    assert!(
+        settings.contains(&(MAX_HEADER_LIST_SIZE, 65536)),
+        "{settings:?}"
+    );
 
-    let server = TestServer::with(|s| s.http2_max_concurrent_streams(7)).await;
+    let server =
+        TestServer::with(|s| s.http2_max_concurrent_streams(7).max_head_size(20_000)).await;
     let settings = http2_settings(&server, 1).await;
     assert!(
         settings.contains(&(MAX_CONCURRENT_STREAMS, 7)),
+        "{settings:?}"
+    );
+    assert!(
+        settings.contains(&(MAX_HEADER_LIST_SIZE, 20_000)),
         "{settings:?}"
     );
 }

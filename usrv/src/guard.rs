@@ -23,6 +23,10 @@
 //! Here a request costs a few clock reads and atomic stores; one watchdog
 //! task per connection wakes about once per timeout and aborts the
 //! connection's task when its deadline has passed.
+//!
+//! [`Http1Io`] also gives hyper's own answers to unparsable requests (a
+//! bare 400, 414 or 431, written before any request reaches a service) the
+//! framework's JSON error body.
 
 use std::io;
 use std::pin::Pin;
@@ -31,9 +35,13 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use http::StatusCode;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
+
+use crate::rejection::Rejection;
+use crate::response::IntoResponse;
 
 /// The phase of a connection, in the two top bits of [`ConnGuard::state`];
 /// the other bits hold when it began, in milliseconds since `opened`.
@@ -182,15 +190,65 @@ pub(crate) async fn watchdog(guard: Arc<ConnGuard>, connection: AbortHandle) {
     }
 }
 
-/// An HTTP/1 connection's socket: reports reads and writes to the guard.
+/// The HTTP/1 request-head limits, for the text of hyper's own answers.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HeadLimits {
+    pub max_head_size: usize,
+    pub max_headers: usize,
+}
+
+/// An HTTP/1 connection's socket: reports reads and writes to the guard,
+/// and turns hyper's own bare error answers into JSON ones.
 pub(crate) struct Http1Io<T> {
     io: T,
     guard: Arc<ConnGuard>,
+    limits: HeadLimits,
+    /// The JSON answer written in place of hyper's bare one, and how much
+    /// of it is written.
+    answer: Option<(Vec<u8>, usize)>,
 }
 
 impl<T> Http1Io<T> {
-    pub fn new(io: T, guard: Arc<ConnGuard>) -> Self {
-        Http1Io { io, guard }
+    pub fn new(io: T, guard: Arc<ConnGuard>, limits: HeadLimits) -> Self {
+        Http1Io {
+            io,
+            guard,
+            limits,
+            answer: None,
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> Http1Io<T> {
+    /// Writes the replacement answer; `Ready(Ok(()))` once all of it is.
+    fn poll_answer(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let Some((answer, written)) = &mut self.answer else {
+            return Poll::Ready(Ok(()));
+        };
+        while *written < answer.len() {
+            match Pin::new(&mut self.io).poll_write(cx, &answer[*written..]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => *written += n,
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Before a request reached the service, hyper writes only its own
+    /// answers to requests it cannot parse: replace such an answer.
+    fn replace_own_answer(&mut self, phase: u64, bytes: &[u8]) -> bool {
+        if phase != HEAD || self.answer.is_some() {
+            return false;
+        }
+        match own_answer(bytes, self.limits) {
+            Some(answer) => {
+                self.answer = Some((answer, 0));
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -216,6 +274,9 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Http1Io<T> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let phase = self.guard.phase();
+        if self.answer.is_some() || self.replace_own_answer(phase, buf) {
+            return self.poll_answer(cx).map_ok(|()| buf.len());
+        }
         let poll = Pin::new(&mut self.io).poll_write(cx, buf);
         if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
             self.guard.wrote_some(phase);
@@ -229,6 +290,11 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Http1Io<T> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let phase = self.guard.phase();
+        if self.answer.is_some() || (phase == HEAD && self.replace_own_answer(phase, &gather(bufs)))
+        {
+            let total = bufs.iter().map(|buf| buf.len()).sum();
+            return self.poll_answer(cx).map_ok(|()| total);
+        }
         let poll = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
         if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
             self.guard.wrote_some(phase);
@@ -241,12 +307,80 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Http1Io<T> {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        std::task::ready!(self.poll_answer(cx))?;
         Pin::new(&mut self.io).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        std::task::ready!(self.poll_answer(cx))?;
         Pin::new(&mut self.io).poll_shutdown(cx)
     }
+}
+
+/// The longest answer hyper writes on its own (a status line and three
+/// short headers).
+const OWN_ANSWER_MAX: usize = 256;
+
+/// The first bytes of a vectored write, up to what an own answer can be.
+fn gather(bufs: &[io::IoSlice<'_>]) -> Vec<u8> {
+    let total: usize = bufs.iter().map(|buf| buf.len()).sum();
+    if total > OWN_ANSWER_MAX {
+        return Vec::new();
+    }
+    bufs.iter().flat_map(|buf| buf.iter().copied()).collect()
+}
+
+/// If `written` is one of hyper's bodiless answers to an unparsable
+/// request (400, 414 or 431, headers `connection: close`,
+/// `content-length: 0` and `date` only), the same answer with a JSON body.
+fn own_answer(written: &[u8], limits: HeadLimits) -> Option<Vec<u8>> {
+    if written.len() > OWN_ANSWER_MAX
+        || !written.starts_with(b"HTTP/1.1 4")
+        || !written.ends_with(b"\r\n\r\n")
+    {
+        return None;
+    }
+    let head = std::str::from_utf8(&written[..written.len() - 4]).ok()?;
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next()?;
+    let status = status_line.get(9..12)?.parse::<u16>().ok()?;
+    let mut date = None;
+    for line in lines {
+        let (name, value) = line.split_once(':')?;
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("date") {
+            date = Some(value);
+        } else if !((name.eq_ignore_ascii_case("content-length") && value == "0")
+            || (name.eq_ignore_ascii_case("connection") && value.eq_ignore_ascii_case("close")))
+        {
+            return None;
+        }
+    }
+    let reason = match status {
+        400 => "the request line or a header is malformed".to_owned(),
+        414 => "the request target is too long".to_owned(),
+        431 => format!(
+            "the request head is larger than {} bytes or has more than {} headers",
+            limits.max_head_size, limits.max_headers
+        ),
+        _ => return None,
+    };
+    let status = StatusCode::from_u16(status).ok()?;
+    let response = Rejection::new(status, reason).into_response();
+    let body = response.body().as_bytes();
+    let mut answer = Vec::with_capacity(160 + body.len());
+    answer.extend_from_slice(status_line.as_bytes());
+    answer.extend_from_slice(b"\r\ncontent-type: application/json\r\ncontent-length: ");
+    answer.extend_from_slice(body.len().to_string().as_bytes());
+    answer.extend_from_slice(b"\r\nconnection: close\r\n");
+    if let Some(date) = date {
+        answer.extend_from_slice(b"date: ");
+        answer.extend_from_slice(date.as_bytes());
+        answer.extend_from_slice(b"\r\n");
+    }
+    answer.extend_from_slice(b"\r\n");
+    answer.extend_from_slice(body);
+    Some(answer)
 }
 
 /// HTTP/2 frame types that carry responses.
@@ -425,6 +559,54 @@ mod tests {
             }
             let at = progress_at.expect("the DATA frame is progress");
             assert!(at + split > control && at <= control + 9, "{split}: {at}");
+        }
+    }
+
+    #[test]
+    fn own_answers_become_json() {
+        let limits = HeadLimits {
+            max_head_size: 1024,
+            max_headers: 10,
+        };
+        let hyper = b"HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\ndate: Thu, 26 Nov 2026 10:00:00 GMT\r\n\r\n";
+        let answer = String::from_utf8(own_answer(hyper, limits).unwrap()).unwrap();
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+        assert!(
+            head.contains("\r\ncontent-type: application/json\r\n"),
+            "{head}"
+        );
+        assert!(
+            head.contains("\r\ndate: Thu, 26 Nov 2026 10:00:00 GMT"),
+            "{head}"
+        );
+        assert!(head.contains(&format!("\r\ncontent-length: {}\r\n", body.len())));
+        let json: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(json["status"], 431);
+        assert!(
+            json["error"].as_str().unwrap().contains("1024 bytes"),
+            "{json}"
+        );
+    }
+
+    #[test]
+    fn other_answers_are_left_alone() {
+        let limits = HeadLimits {
+            max_head_size: 1024,
+            max_headers: 10,
+        };
+        for written in [
+            &b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: 0\r\n\r\n"[..],
+            b"HTTP/1.1 400 Bad Request\r\ncontent-length: 2\r\n\r\n",
+            b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
+            b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\nxx",
+        ] {
+            assert!(
+                own_answer(written, limits).is_none(),
+                "{}",
+                String::from_utf8_lossy(written)
+            );
         }
     }
 }

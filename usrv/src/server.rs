@@ -9,21 +9,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::StatusCode;
 use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::BodyExt;
+use http_body_util::{BodyExt, Either};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 use usrv_crypto::{PublicKey, ReplayStore, SecretKey};
 
 use crate::app::{App, AppConfig};
 use crate::error::Error;
-use crate::guard::{watchdog, ConnGuard, Http1Io, Http2Io};
+use crate::guard::{watchdog, ConnGuard, HeadLimits, Http1Io, Http2Io};
 use crate::rejection::Rejection;
 use crate::response::IntoResponse;
 use crate::route::Route;
@@ -42,9 +44,22 @@ type Wrap = std::sync::Arc<dyn Fn(App) -> LayeredService + Send + Sync>;
 /// The address `serve()` binds by default: the original's.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:5000";
 
+/// The default largest request head: 64 KiB.
+const DEFAULT_MAX_HEAD_SIZE: usize = 64 << 10;
+
+/// The default largest number of request headers: 100.
+const DEFAULT_MAX_HEADERS: usize = 100;
+
 /// The default largest number of concurrent streams of an HTTP/2
 /// connection: 100.
 const DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS: u32 = 100;
+
+/// The default largest number of open connections: 10,000.
+const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+
+/// hyper's own default number of HTTP/1 headers: with it, hyper parses
+/// the headers on the stack.
+const HYPER_MAX_HEADERS: usize = 100;
 
 /// Starts configuring the server; `.await` it to run.
 ///
@@ -70,6 +85,7 @@ pub struct Server {
     routes: Option<Vec<&'static Route>>,
     app: AppConfig,
     limits: ConnLimits,
+    max_connections: usize,
     shutdown_grace: Duration,
     shutdown: Option<Shutdown>,
     wrap: Option<Wrap>,
@@ -84,8 +100,13 @@ impl Default for Server {
             limits: ConnLimits {
                 header_timeout: Duration::from_secs(10),
                 idle_timeout: Duration::from_secs(30),
+                head: HeadLimits {
+                    max_head_size: DEFAULT_MAX_HEAD_SIZE,
+                    max_headers: DEFAULT_MAX_HEADERS,
+                },
                 h2_streams: DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS,
             },
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             shutdown_grace: Duration::from_secs(30),
             shutdown: None,
             wrap: None,
@@ -135,10 +156,35 @@ impl Server {
         self
     }
 
+    /// The largest request head, in bytes (default 64 KiB): the request
+    /// line and headers of HTTP/1, the header list of HTTP/2 (as HTTP/2
+    /// counts it, 32 bytes more per header). Beyond it, 431. At least
+    /// 8 KiB is buffered for HTTP/1 whatever the limit.
+    pub fn max_head_size(mut self, bytes: usize) -> Self {
+        self.limits.head.max_head_size = bytes;
+        self
+    }
+
+    /// The largest number of request headers (default 100); more is 431.
+    pub fn max_headers(mut self, count: usize) -> Self {
+        self.limits.head.max_headers = count;
+        self
+    }
+
     /// How many requests an HTTP/2 connection may have in flight at once
     /// (default 100, announced to the client; more are refused).
     pub fn http2_max_concurrent_streams(mut self, streams: u32) -> Self {
         self.limits.h2_streams = streams;
+        self
+    }
+
+    /// The largest number of open connections (default 10,000). When they
+    /// are all open, the server stops accepting: new connections wait in
+    /// the listen backlog of the operating system (then are refused by
+    /// it) until one closes. Keep it below the process's limit of open
+    /// files (`ulimit -n`).
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections;
         self
     }
 
@@ -264,6 +310,7 @@ impl Server {
         let settings = Settings {
             addr,
             limits: self.limits,
+            max_connections: self.max_connections,
             shutdown_grace: self.shutdown_grace,
             shutdown: self.shutdown,
             wrap: self.wrap,
@@ -300,6 +347,7 @@ impl IntoFuture for Server {
 struct Settings {
     addr: String,
     limits: ConnLimits,
+    max_connections: usize,
     shutdown_grace: Duration,
     shutdown: Option<Shutdown>,
     wrap: Option<Wrap>,
@@ -366,12 +414,15 @@ impl Bound {
         // Past the grace period (or if `run` is dropped), the connections
         // still open are aborted with the set: none outlives the server.
         let mut connections = tokio::task::JoinSet::new();
+        let permits = Arc::new(Semaphore::new(
+            settings.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+        ));
         let limits = settings.limits;
         loop {
             tokio::select! {
                 // Reap finished connections so that the set stays small.
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
-                accepted = listener.accept() => match accepted {
+                (permit, accepted) = accept(&listener, &permits) => match accepted {
                     Ok((stream, _peer)) => {
                         let _ = stream.set_nodelay(true);
                         let watcher = graceful.watcher();
@@ -382,7 +433,7 @@ impl Bound {
                                     let app = app.clone();
                                     async move { Ok::<_, Infallible>(app.handle(request).await) }
                                 });
-                                spawn_connection(&mut connections, stream, service, limits, watcher);
+                                spawn_connection(&mut connections, stream, service, limits, watcher, permit);
                             }
                             Some(layered) => {
                                 let layered = layered.clone();
@@ -395,7 +446,7 @@ impl Bound {
                                         })
                                     }
                                 });
-                                spawn_connection(&mut connections, stream, service, limits, watcher);
+                                spawn_connection(&mut connections, stream, service, limits, watcher, permit);
                             }
                         }
                     }
@@ -453,6 +504,21 @@ async fn termination() {
     }
 }
 
+/// Waits for a free connection slot, then for a connection. While every
+/// slot is taken, connections wait in the listen backlog.
+async fn accept(
+    listener: &TcpListener,
+    permits: &Arc<Semaphore>,
+) -> (
+    Option<OwnedSemaphorePermit>,
+    std::io::Result<(tokio::net::TcpStream, SocketAddr)>,
+) {
+    // The semaphore is never closed: `None` cannot happen, and would only
+    // lift the limit.
+    let permit = permits.clone().acquire_owned().await.ok();
+    (permit, listener.accept().await)
+}
+
 /// The first bytes of an HTTP/2 connection.
 const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
@@ -461,16 +527,19 @@ const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 struct ConnLimits {
     header_timeout: Duration,
     idle_timeout: Duration,
+    head: HeadLimits,
     h2_streams: u32,
 }
 
-/// Spawns a connection's task and the watchdog of its guard.
+/// Spawns a connection's task and the watchdog of its guard. The
+/// connection holds its slot (`permit`) until it ends.
 fn spawn_connection<S, Svc, B>(
     connections: &mut tokio::task::JoinSet<()>,
     stream: S,
     service: Svc,
     limits: ConnLimits,
     watcher: Watcher,
+    permit: Option<OwnedSemaphorePermit>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     Svc: hyper::service::Service<
@@ -486,7 +555,10 @@ fn spawn_connection<S, Svc, B>(
 {
     let guard = ConnGuard::new(limits.header_timeout, limits.idle_timeout);
     let connection = serve_connection(stream, service, guard.clone(), limits, watcher);
-    let connection = connections.spawn(connection);
+    let connection = connections.spawn(async move {
+        connection.await;
+        drop(permit);
+    });
     connections.spawn(watchdog(guard, connection));
 }
 
@@ -520,11 +592,20 @@ async fn serve_connection<S, Svc, B>(
     let stream = sniffed.rewind(stream);
     let result = if is_h2 {
         let io = TokioIo::new(Http2Io::new(stream, guard.clone()));
+        let max_headers = limits.head.max_headers;
         let service = service_fn(move |request: http::Request<Incoming>| {
             let in_flight = guard.stream_opened();
-            let response = service.call(request);
+            // HTTP/2 bounds the size of the header list, not the count.
+            let response = if request.headers().len() > max_headers {
+                Err(too_many_headers(max_headers))
+            } else {
+                Ok(service.call(request))
+            };
             async move {
-                let response = response.await;
+                let response = match response {
+                    Ok(response) => response.await.map(|r| r.map(Either::Left)),
+                    Err(rejection) => Ok(rejection.into_response().map(Either::Right)),
+                };
                 drop(in_flight);
                 response
             }
@@ -536,10 +617,11 @@ async fn serve_connection<S, Svc, B>(
             // progress for the guard.
             .keep_alive_interval(Some(Duration::from_secs(20)))
             .keep_alive_timeout(Duration::from_secs(20))
-            .max_concurrent_streams(limits.h2_streams);
+            .max_concurrent_streams(limits.h2_streams)
+            .max_header_list_size(u32::try_from(limits.head.max_head_size).unwrap_or(u32::MAX));
         watcher.watch(builder.serve_connection(io, service)).await
     } else {
-        let io = TokioIo::new(Http1Io::new(stream, guard.clone()));
+        let io = TokioIo::new(Http1Io::new(stream, guard.clone(), limits.head));
         let service = service_fn(move |request: http::Request<Incoming>| {
             guard.request();
             let response = service.call(request);
@@ -551,12 +633,28 @@ async fn serve_connection<S, Svc, B>(
             }
         });
         let mut builder = hyper::server::conn::http1::Builder::new();
-        builder.keep_alive(true);
+        builder
+            .keep_alive(true)
+            .max_header_size(limits.head.max_head_size)
+            // The read buffer: hyper's minimum is 8 KiB.
+            .max_buf_size(limits.head.max_head_size.max(8 << 10));
+        if limits.head.max_headers != HYPER_MAX_HEADERS {
+            // Another count moves hyper's header parsing to the heap.
+            builder.max_headers(limits.head.max_headers);
+        }
         watcher.watch(builder.serve_connection(io, service)).await
     };
     if let Err(error) = result {
         tracing::debug!(target: "usrv", %error, "connection ended with an error");
     }
+}
+
+/// 431 for more headers than `max`.
+fn too_many_headers(max: usize) -> Rejection {
+    Rejection::new(
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        format!("the request has more than {max} headers"),
+    )
 }
 
 /// The first bytes of a connection, read to tell HTTP/2 from HTTP/1.
