@@ -1,5 +1,6 @@
 //! Hostile clients over real sockets: heads that never end or are too
-//! large, requests hyper cannot parse, the connection limit, HTTP/2 connections that cannot progress or sit idle, and the
+//! large, requests hyper cannot parse, `Host` headers, the connection
+//! limit, HTTP/2 connections that cannot progress or sit idle, and the
 //! HTTP/2 preface in pieces. (Memory and CPU under attack have test files
 //! of their own, `hostile_memory.rs` and `hostile_cpu.rs`, each alone in
 //! its process.)
@@ -157,6 +158,33 @@ async fn unparsable_requests_get_json_errors() {
         assert_json_error(&raw, 400, "malformed");
         assert!(raw.closed || raw.finished, "{raw:?}");
     }
+    still_serves(&server).await;
+}
+
+/// RFC 9112: an HTTP/1.1 request has exactly one `Host`.
+#[tokio::test]
+async fn http1_1_needs_exactly_one_host() {
+    let server = TestServer::start().await;
+    let raw = server.raw(b"GET /ok HTTP/1.1\r\n\r\n").await;
+    assert_json_error(&raw, 400, "Host");
+    let raw = server
+        .raw(b"GET /ok HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+        .await;
+    assert_json_error(&raw, 400, "Host");
+    // HTTP/1.0 needs none, HTTP/2 has `:authority`.
+    let raw = server.raw(b"GET /ok HTTP/1.0\r\n\r\n").await;
+    assert_eq!(raw.status(), Some(200), "{}", raw.text());
+    let (mut sender, _connection) = http2(&server, |_| {}).await;
+    let response = sender.send_request(get(&server, "/ok")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    // Checked before any tower layer.
+    let server = TestServer::with(|s| {
+        s.layer(tower::util::MapResponseLayer::new(
+            |response: hyper::Response<_>| response,
+        ))
+    })
+    .await;
+    assert_json_error(&server.raw(b"GET /ok HTTP/1.1\r\n\r\n").await, 400, "Host");
     still_serves(&server).await;
 }
 

@@ -160,13 +160,22 @@ impl App {
         {
             Found::Route(route) => route,
             Found::MethodNotAllowed(allow) => return method_not_allowed(allow),
-            Found::NotFound => return self.not_found(parts),
+            Found::NotFound => {
+                return match self.puk_reply(parts) {
+                    // A signed `GET /puk` gets a signed reply, as any route.
+                    Some(_) if mentions_protocol(&parts.headers) => {
+                        Box::pin(self.respond_secure(Target::PublicKey, parts, &params, body)).await
+                    }
+                    Some(reply) => reply,
+                    None => not_found(),
+                };
+            }
         };
 
         // Most requests carry none of the protocol's headers: one pass over
         // the names decides, and the secure path stays out of this future.
         if mentions_protocol(&parts.headers) {
-            return Box::pin(self.respond_secure(route, parts, &params, body)).await;
+            return Box::pin(self.respond_secure(Target::Route(route), parts, &params, body)).await;
         }
         if route.signed {
             return Rejection::unauthorized("this route needs a signed request").into_response();
@@ -203,7 +212,7 @@ impl App {
     /// The checks of PROTOCOL.md, in its order, cheap ones first.
     async fn respond_secure<B>(
         &self,
-        route: &'static Route,
+        target: Target,
         parts: &http::request::Parts,
         params: &Params<'_>,
         body: B,
@@ -218,8 +227,13 @@ impl App {
             Ok(head) => head,
             Err(rejection) => return rejection.into_response(),
         };
+        let route = match target {
+            Target::Route(route) => Some(route),
+            Target::PublicKey => None,
+        };
+        let signed = route.is_some_and(|route| route.signed);
         if head.is_none() {
-            if route.signed {
+            if signed {
                 return Rejection::unauthorized("this route needs a signed request")
                     .into_response();
             }
@@ -232,7 +246,7 @@ impl App {
         }
         let envelope = read_ephemeral(&parts.headers);
 
-        let body = if route.uses_body || head.is_some() {
+        let body = if route.is_some_and(|route| route.uses_body) || head.is_some() {
             match read_body(body, &parts.headers, inner.body_limit, inner.body_timeout).await {
                 Ok(body) => body,
                 Err(rejection) => return rejection.into_response(),
@@ -242,16 +256,16 @@ impl App {
         };
 
         let Some(head) = head else {
-            return call(route, parts, params, &body, None).finish().await;
+            return self.answer(target, parts, params, &body, None).await;
         };
         let verified = match security.verify(head, parts, envelope.as_ref(), &body) {
             Ok(verified) => verified,
             Err(rejection) => return rejection.into_response(),
         };
         let mut response = self
-            .call_verified(route, parts, params, body, envelope.as_ref(), &verified)
+            .call_verified(target, parts, params, body, envelope.as_ref(), &verified)
             .await;
-        let seal = verified.seal_reply || route.encrypted;
+        let seal = verified.seal_reply || route.is_some_and(|route| route.encrypted);
         security.sign_reply(&verified, seal, &mut response);
         response
     }
@@ -259,7 +273,7 @@ impl App {
     /// Opens a sealed body, enforces `encrypted`, then calls the route.
     async fn call_verified(
         &self,
-        route: &'static Route,
+        target: Target,
         parts: &http::request::Parts,
         params: &Params<'_>,
         body: Bytes,
@@ -271,7 +285,9 @@ impl App {
                 Ok(plain) => plain,
                 Err(rejection) => return rejection.into_response(),
             },
-            None if route.encrypted && !body.is_empty() => {
+            None if matches!(target, Target::Route(route) if route.encrypted)
+                && !body.is_empty() =>
+            {
                 return Rejection::unsupported_media_type(
                     "this route needs a sealed body (`Content-Encoding: usrv-v1`)",
                 )
@@ -279,22 +295,47 @@ impl App {
             }
             None => body,
         };
-        call(route, parts, params, &body, Some(verified.sender))
-            .finish()
+        self.answer(target, parts, params, &body, Some(verified.sender))
             .await
     }
 
-    fn not_found(&self, parts: &http::request::Parts) -> Response {
+    /// Calls the route, or answers `GET /puk`.
+    async fn answer(
+        &self,
+        target: Target,
+        parts: &http::request::Parts,
+        params: &Params<'_>,
+        body: &Bytes,
+        identity: Option<usrv_crypto::PublicKey>,
+    ) -> Response {
+        match target {
+            Target::Route(route) => call(route, parts, params, body, identity).finish().await,
+            Target::PublicKey => self.puk_reply(parts).unwrap_or_else(not_found),
+        }
+    }
+
+    /// The answer of `GET /puk` (the server key), when that is the request
+    /// and the route is on.
+    fn puk_reply(&self, parts: &http::request::Parts) -> Option<Response> {
         let path = parts.uri.path();
         if (path == "/puk" || path == "/puk/")
             && (parts.method == Method::GET || parts.method == Method::HEAD)
         {
-            if let Some(response) = self.inner.security.puk_response() {
-                return response;
-            }
+            return self.inner.security.puk_response();
         }
-        Rejection::not_found("no route matches this path").into_response()
+        None
     }
+}
+
+/// What answers a request: a route, or the framework's `GET /puk`.
+#[derive(Clone, Copy)]
+enum Target {
+    Route(&'static Route),
+    PublicKey,
+}
+
+fn not_found() -> Response {
+    Rejection::not_found("no route matches this path").into_response()
 }
 
 /// Runs a route with the request's arguments at hand.

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::header::HOST;
 use http::StatusCode;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Either};
@@ -431,7 +432,12 @@ impl Bound {
                                 let app = app.clone();
                                 let service = service_fn(move |request: http::Request<Incoming>| {
                                     let app = app.clone();
-                                    async move { Ok::<_, Infallible>(app.handle(request).await) }
+                                    async move {
+                                        if let Some(rejection) = host_problem(&request) {
+                                            return Ok(rejection.into_response());
+                                        }
+                                        Ok::<_, Infallible>(app.handle(request).await)
+                                    }
                                 });
                                 spawn_connection(&mut connections, stream, service, limits, watcher, permit);
                             }
@@ -440,6 +446,9 @@ impl Bound {
                                 let service = service_fn(move |request: http::Request<Incoming>| {
                                     let layered = layered.clone();
                                     async move {
+                                        if let Some(rejection) = host_problem(&request) {
+                                            return Ok(boxed_response(rejection.into_response()));
+                                        }
                                         Ok::<_, Infallible>(match layered.oneshot(request).await {
                                             Ok(response) => response,
                                             Err(error) => layer_error(error),
@@ -475,9 +484,14 @@ impl Bound {
 /// A tower layer failed: log it, answer 500.
 fn layer_error(error: BoxError) -> http::Response<UnsyncBoxBody<Bytes, BoxError>> {
     tracing::error!(target: "usrv", %error, "a tower layer failed");
-    Rejection::internal("a middleware failed")
-        .into_response()
-        .map(|body| body.map_err(|never| match never {}).boxed_unsync())
+    boxed_response(Rejection::internal("a middleware failed").into_response())
+}
+
+/// The framework's own response, with the body type of layered services.
+fn boxed_response(
+    response: crate::response::Response,
+) -> http::Response<UnsyncBoxBody<Bytes, BoxError>> {
+    response.map(|body| body.map_err(|never| match never {}).boxed_unsync())
 }
 
 /// Ctrl-C, or SIGTERM on unix.
@@ -655,6 +669,31 @@ fn too_many_headers(max: usize) -> Rejection {
         StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         format!("the request has more than {max} headers"),
     )
+}
+
+/// RFC 9112: an HTTP/1.1 request has exactly one `Host` header (HTTP/1.0
+/// may have none; HTTP/2 has `:authority`). Checked before the routes and
+/// the tower layers.
+fn host_problem<B>(request: &http::Request<B>) -> Option<Rejection> {
+    if request.version() != http::Version::HTTP_11 {
+        return None;
+    }
+    let headers = request.headers();
+    // Clients send `Host` first, and most requests repeat no header name:
+    // then `Host` is there once, without a lookup.
+    if headers.len() == headers.keys_len() && headers.keys().next() == Some(&HOST) {
+        return None;
+    }
+    let mut hosts = headers.get_all(HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (Some(_), None) => None,
+        (None, _) => Some(Rejection::bad_request(
+            "an HTTP/1.1 request needs a `Host` header",
+        )),
+        (Some(_), Some(_)) => Some(Rejection::bad_request(
+            "a request has one `Host` header, not several",
+        )),
+    }
 }
 
 /// The first bytes of a connection, read to tell HTTP/2 from HTTP/1.
