@@ -28,6 +28,8 @@
 //! bare 400, 414 or 431, written before any request reaches a service) the
 //! framework's JSON error body.
 
+use std::convert::Infallible;
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -36,12 +38,14 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::StatusCode;
+use http_body_util::Either;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
+use crate::body::Body;
 use crate::rejection::Rejection;
-use crate::response::IntoResponse;
+use crate::response::{IntoResponse, Response};
 
 /// The phase of a connection, in the two top bits of [`ConnGuard::state`];
 /// the other bits hold when it began, in milliseconds since `opened`.
@@ -91,14 +95,15 @@ impl ConnGuard {
         self.state.store(phase | self.now(), Ordering::Relaxed);
     }
 
-    /// HTTP/1: a request head arrived; no deadline until it is answered.
-    pub fn request(&self) {
+    /// HTTP/1: a request head arrived, to be answered by `future`; no
+    /// deadline runs until its response is ready, then writing it must
+    /// progress.
+    pub fn answering<F>(self: &Arc<Self>, future: F) -> Answering<F> {
         self.state.store(BUSY, Ordering::Relaxed);
-    }
-
-    /// HTTP/1: the response is ready; writing it must progress.
-    pub fn answered(&self) {
-        self.enter(ANSWERED);
+        Answering {
+            future,
+            guard: self.clone(),
+        }
     }
 
     /// HTTP/1: bytes arrived. Between requests, they start the next head,
@@ -117,9 +122,25 @@ impl ConnGuard {
         }
     }
 
-    /// HTTP/2: a stream's request reached the service; no deadline runs
-    /// until the returned guard is dropped with its answer.
-    pub fn stream_opened(self: &Arc<Self>) -> InFlight {
+    /// HTTP/2: a stream's request reached the service, to be answered by
+    /// `future`; no deadline runs until its response is ready (or the
+    /// stream is dropped).
+    pub fn stream<F>(self: &Arc<Self>, future: F) -> Streaming<F> {
+        Streaming::Serving {
+            future,
+            in_flight: Some(self.in_flight()),
+        }
+    }
+
+    /// HTTP/2: a stream's request refused at once with `response`.
+    pub fn refuse<F>(self: &Arc<Self>, response: Response) -> Streaming<F> {
+        drop(self.in_flight());
+        Streaming::Refused {
+            response: Some(response),
+        }
+    }
+
+    fn in_flight(self: &Arc<Self>) -> InFlight {
         self.enter(IDLE);
         self.in_flight.fetch_add(1, Ordering::Relaxed);
         InFlight(self.clone())
@@ -153,7 +174,65 @@ impl ConnGuard {
     }
 }
 
-/// An HTTP/2 request being answered (see [`ConnGuard::stream_opened`]).
+pin_project_lite::pin_project! {
+    /// HTTP/1: a request being answered (see [`ConnGuard::answering`]).
+    /// A struct rather than an `async` block, which would hold the service's
+    /// future twice.
+    pub(crate) struct Answering<F> {
+        #[pin]
+        future: F,
+        guard: Arc<ConnGuard>,
+    }
+}
+
+impl<F: Future> Future for Answering<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let output = std::task::ready!(this.future.poll(cx));
+        this.guard.enter(ANSWERED);
+        Poll::Ready(output)
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// HTTP/2: a stream's request being answered (see [`ConnGuard::stream`]),
+    /// or refused.
+    #[project = StreamingProj]
+    pub(crate) enum Streaming<F> {
+        Serving {
+            #[pin]
+            future: F,
+            in_flight: Option<InFlight>,
+        },
+        Refused {
+            response: Option<Response>,
+        },
+    }
+}
+
+impl<F, B> Future for Streaming<F>
+where
+    F: Future<Output = Result<http::Response<B>, Infallible>>,
+{
+    type Output = Result<http::Response<Either<B, Body>>, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            StreamingProj::Serving { future, in_flight } => {
+                let response = std::task::ready!(future.poll(cx));
+                in_flight.take();
+                Poll::Ready(response.map(|response| response.map(Either::Left)))
+            }
+            StreamingProj::Refused { response } => {
+                Poll::Ready(Ok(response.take().unwrap_or_default().map(Either::Right)))
+            }
+        }
+    }
+}
+
+/// An HTTP/2 request being answered: no deadline runs while one exists.
 pub(crate) struct InFlight(Arc<ConnGuard>);
 
 impl Drop for InFlight {

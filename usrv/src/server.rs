@@ -12,7 +12,7 @@ use bytes::Bytes;
 use http::header::HOST;
 use http::StatusCode;
 use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Either};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -608,20 +608,11 @@ async fn serve_connection<S, Svc, B>(
         let io = TokioIo::new(Http2Io::new(stream, guard.clone()));
         let max_headers = limits.head.max_headers;
         let service = service_fn(move |request: http::Request<Incoming>| {
-            let in_flight = guard.stream_opened();
             // HTTP/2 bounds the size of the header list, not the count.
-            let response = if request.headers().len() > max_headers {
-                Err(too_many_headers(max_headers))
+            if request.headers().len() > max_headers {
+                guard.refuse(too_many_headers(max_headers).into_response())
             } else {
-                Ok(service.call(request))
-            };
-            async move {
-                let response = match response {
-                    Ok(response) => response.await.map(|r| r.map(Either::Left)),
-                    Err(rejection) => Ok(rejection.into_response().map(Either::Right)),
-                };
-                drop(in_flight);
-                response
+                guard.stream(service.call(request))
             }
         });
         let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
@@ -637,14 +628,7 @@ async fn serve_connection<S, Svc, B>(
     } else {
         let io = TokioIo::new(Http1Io::new(stream, guard.clone(), limits.head));
         let service = service_fn(move |request: http::Request<Incoming>| {
-            guard.request();
-            let response = service.call(request);
-            let guard = guard.clone();
-            async move {
-                let response = response.await;
-                guard.answered();
-                response
-            }
+            guard.answering(service.call(request))
         });
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
