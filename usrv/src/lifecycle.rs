@@ -73,6 +73,7 @@ impl Watch {
 
     /// Completes once the phase is `phase` or later (never, if the server
     /// is gone without announcing it).
+    #[cfg_attr(not(feature = "ws"), allow(dead_code))]
     pub async fn reached(&mut self, phase: Phase) {
         if self.0.wait_for(|current| *current >= phase).await.is_err() {
             std::future::pending::<()>().await;
