@@ -21,7 +21,7 @@
 #
 #   4. ws-callgrind: the server instructions per echo round trip, usrv and
 #      axum, each under `valgrind --tool=callgrind` on one worker, answering
-#      exactly N1 (2,000) then N2 (12,000) round trips of one socket:
+#      exactly N1 (500) then N2 (2,500) round trips of one socket:
 #      (total(N2) - total(N1)) / (N2 - N1), as callgrind.sh does for
 #      requests. Repeatable where wall-clock figures are not.
 #
@@ -31,7 +31,7 @@
 # Every run is bounded (at most 20 s). Environment: ONLY, RATE (default
 # 33554432: 32 MiB/s), DOWNLOAD_SECONDS (15), SUBSCRIBERS (1000), HOLD (5),
 # WS_CONNECTIONS (16), WS_SIZE (64), WS_SECONDS (5), WS_ROUNDS (4),
-# SERVER_CPU (0), CLIENT_CPU (1), N1 (2000), N2 (12000), SKIP_BUILD=1, OUT (default
+# SERVER_CPU (0), CLIENT_CPU (1), N1 (500), N2 (2500), SKIP_BUILD=1, OUT (default
 # bench/target/streams-<time>).
 set -euo pipefail
 
@@ -238,8 +238,8 @@ for item in "${ONLY[@]}"; do
         ;;
     ws-callgrind)
         need valgrind
-        N1=${N1:-2000}
-        N2=${N2:-12000}
+        N1=${N1:-500}
+        N2=${N2:-2500}
         printf 'server\tinstr_n1\tinstr_n2\tinstr_per_round_trip\n' >"$OUT/ws-callgrind.tsv"
         for server in axum usrv; do
             for n in "$N1" "$N2"; do
