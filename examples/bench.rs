@@ -9,12 +9,15 @@
 //! curl http://127.0.0.1:5000/user/7/ann    # [7,"ann"]
 //! ```
 //!
+//! `GET /ws` is a WebSocket echo, for `bench/streams.sh`.
+//!
 //! The address is the first argument, else `USRV_ADDR`, else
 //! `127.0.0.1:5000`. `USRV_WORKERS=N` sets the number of runtime worker
 //! threads (default: tokio's, one per core). No tracing subscriber is
 //! installed: request logging is off, as in the baselines.
 use serde::Serialize;
-use usrv::{route, Json};
+use usrv::ws::{Message as WsMessage, WebSocketUpgrade};
+use usrv::{route, Json, Response};
 
 #[derive(Serialize)]
 struct Message {
@@ -39,6 +42,20 @@ fn json() -> Json<Message> {
 #[route("/user/<int:id>/<name>")]
 fn user(id: i64, name: String) -> (u16, i64, String) {
     (200, id, name)
+}
+
+/// `GET /ws`: a WebSocket that echoes every text and binary message.
+#[route("/ws")]
+fn ws(upgrade: WebSocketUpgrade) -> Response {
+    upgrade.on_upgrade(|mut socket| async move {
+        while let Some(Ok(message)) = socket.recv().await {
+            if let WsMessage::Text(_) | WsMessage::Binary(_) = message {
+                if socket.send(message).await.is_err() {
+                    break;
+                }
+            }
+        }
+    })
 }
 
 fn main() -> Result<(), usrv::Error> {

@@ -326,3 +326,76 @@ async fn websockets_work_inside_axum() {
         Wire::text("via axum")
     );
 }
+
+#[tokio::test]
+async fn a_signed_handshake_gets_a_signed_101_never_sealed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_tungstenite::tungstenite::protocol::Role;
+    use usrv::crypto::{Nonce, RequestBase, ResponseBase, SecretKey, Signature};
+
+    let server_key = SecretKey::generate();
+    let server_public = server_key.public_key();
+    let (server, _seen) = start(|s| s.key(server_key)).await;
+    let client_key = SecretKey::generate();
+    let nonce = Nonce::generate();
+    let digest = RequestBase {
+        method: "GET",
+        target: "/echo",
+        content_type: "",
+        nonce: nonce.as_str(),
+        ephemeral: None,
+        body: b"",
+    }
+    .digest();
+    let signature = client_key.sign_digest(&digest);
+    let request = format!(
+        "GET /echo HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: websocket\r\n\
+         sec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         accept-encoding: usrv-v1\r\nsender-public-key: {}\r\nnonce: {}\r\nsender-signature: {signature}\r\n\r\n",
+        client_key.public_key(),
+        nonce.as_str(),
+    );
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    tokio::time::timeout(LIMIT, async {
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            assert_eq!(stream.read(&mut byte).await.unwrap(), 1, "closed early");
+            head.push(byte[0]);
+        }
+    })
+    .await
+    .expect("the reply head arrives");
+    let head = String::from_utf8(head).unwrap();
+    assert!(head.starts_with("HTTP/1.1 101 "), "{head}");
+    let header = |name: &str| {
+        head.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_owned())
+        })
+    };
+    assert_eq!(
+        header("sec-websocket-accept").as_deref(),
+        Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+    );
+    // Signed by the server, over an empty body, and not sealed.
+    assert_eq!(header("content-encoding"), None);
+    let signature: Signature = header("sender-signature").unwrap().parse().unwrap();
+    ResponseBase {
+        status: 101,
+        content_type: "",
+        request_nonce: nonce.as_str(),
+        ephemeral: None,
+        body: b"",
+    }
+    .verify(&server_public, &signature)
+    .expect("the 101 is signed by the server");
+    // The socket works.
+    let mut client =
+        tokio_tungstenite::WebSocketStream::from_raw_socket(stream, Role::Client, None).await;
+    client.send(Wire::text("signed hello")).await.unwrap();
+    let echo = tokio::time::timeout(LIMIT, client.next()).await.unwrap();
+    assert_eq!(echo.unwrap().unwrap(), Wire::text("signed hello"));
+}

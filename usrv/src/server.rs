@@ -617,9 +617,15 @@ async fn serve_stream<IO, S, B>(
             let guard = guard.clone();
             async move {
                 let mut response = response.await;
-                guard.idle();
-                if let Ok(response) = &mut response {
-                    response.body_mut().watch(&guard);
+                match &mut response {
+                    // The connection leaves hyper (a WebSocket): no
+                    // deadline, and its writes no longer read the clock.
+                    Ok(response) if response.status() == http::StatusCode::SWITCHING_PROTOCOLS => {}
+                    Ok(response) => {
+                        guard.idle();
+                        response.body_mut().watch(&guard);
+                    }
+                    Err(never) => match *never {},
                 }
                 response
             }

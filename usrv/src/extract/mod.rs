@@ -196,7 +196,7 @@ impl<'a> Ctx<'a> {
     label = "not named in the path, not a query value, not an extractor",
     note = "an argument named in the path (`<name>`) is parsed from it; any other argument is a query value (`String`, numbers, `bool`, `char`, `Option<T>`, `Vec<T>`) or an extractor (`Json<T>`, `Form<T>`, `Multipart`, `Bytes`, `HeaderMap`, `Method`, `Uri`, `Identity`, `Kwargs`, `Request`, `State<T>`, `BodyStream`, `WebSocketUpgrade`)",
     note = "to take it from the path, add `<name>` to the route; for your own types implement `usrv::FromParam` (a value) or `usrv::FromRequest` (an extractor)",
-    note = "`Json<T>` and `Form<T>` need `T: serde::Deserialize` (`#[derive(serde::Deserialize)]`)"
+    note = "`Json<T>` and `Form<T>` need `T: serde::Deserialize` (`#[derive(serde::Deserialize)]`); `State<T>` needs `T: Send + Sync + 'static` (every request, on every thread, shares it)"
 )]
 pub trait FromRequest: Sized {
     /// Whether it reads the body (the server then collects it first).

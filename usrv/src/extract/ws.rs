@@ -134,6 +134,7 @@ impl WebSocketUpgrade {
             .await;
             let session = AssertUnwindSafe(callback(WebSocket { inner: stream })).catch_unwind();
             tokio::select! {
+                biased;
                 outcome = session => {
                     if let Err(panic) = outcome {
                         let message = panic
