@@ -797,6 +797,61 @@ async fn puk_answers_the_server_key_unless_turned_off() {
     assert_eq!(server.send(&signed_post(&client)).await.status, 200);
 }
 
+/// PROTOCOL.md: replies to signed requests for the framework's own routes
+/// are signed too.
+#[tokio::test]
+async fn a_signed_puk_request_gets_a_signed_reply() {
+    let server = TestServer::start().await;
+    let client = key();
+    let wire = Wire::new("GET", "/puk").sign(&client);
+    let raw = server.send(&wire).await;
+    assert_eq!(raw.status, 200, "{raw:?}");
+    raw.assert_signed(&server.key, wire.nonce.as_deref().unwrap());
+    assert_eq!(raw.json(), json!(server.key.to_string()));
+
+    // Sealed when asked, like any reply.
+    let wire = Wire::new("GET", "/puk")
+        .header("Accept-Encoding", "usrv-v1")
+        .sign(&client);
+    let raw = server.send(&wire).await;
+    assert_eq!(raw.status, 200, "{raw:?}");
+    assert!(raw.is_sealed(), "{raw:?}");
+    raw.assert_signed(&server.key, wire.nonce.as_deref().unwrap());
+    let plain: Value = serde_json::from_slice(&raw.plain(&client)).unwrap();
+    assert_eq!(plain, json!(server.key.to_string()));
+
+    // Its signature is checked like any other.
+    let mut wire = Wire::new("GET", "/puk").sign(&client);
+    wire.sender = Some(key().public_key().to_string());
+    let raw = server.send(&wire).await;
+    raw.assert_error(401, "signature");
+
+    // Unsigned requests still get the plain, unsigned key.
+    let raw = server.send(&Wire::new("GET", "/puk")).await;
+    assert_eq!(raw.status, 200);
+    assert!(!raw.is_signed(), "{raw:?}");
+}
+
+/// The OpenAPI document, the other route of the framework's own, likewise.
+#[tokio::test]
+async fn a_signed_openapi_request_gets_a_signed_reply() {
+    let server = TestServer::start().await;
+    let client = key();
+    let wire = Wire::new("GET", "/openapi.json").sign(&client);
+    let raw = server.send(&wire).await;
+    assert_eq!(raw.status, 200, "{raw:?}");
+    raw.assert_signed(&server.key, wire.nonce.as_deref().unwrap());
+    assert_eq!(raw.json()["openapi"], "3.1.0");
+
+    // A replayed signed request is refused here as anywhere.
+    let raw = server.send(&wire).await;
+    raw.assert_error(412, "");
+
+    let raw = server.send(&Wire::new("GET", "/openapi.json")).await;
+    assert_eq!(raw.status, 200);
+    assert!(!raw.is_signed(), "{raw:?}");
+}
+
 #[tokio::test]
 async fn replies_to_signed_requests_are_signed_and_bound_to_the_nonce() {
     let server = TestServer::start().await;

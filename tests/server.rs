@@ -246,7 +246,7 @@ async fn the_grace_period_bounds_the_shutdown() {
                 .await
                 .unwrap();
         tokio::spawn(connection);
-        let request = Request::get("/stuck")
+        let request = req(Method::GET, "/stuck")
             .body(Full::new(Bytes::new()))
             .unwrap();
         sender.send_request(request).await.map(|r| r.status())

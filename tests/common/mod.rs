@@ -32,6 +32,9 @@ pub const LIMIT: Duration = Duration::from_secs(10);
 /// The header read timeout the test servers are configured with.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// The idle timeout the test servers are configured with.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// A server running on an ephemeral port of 127.0.0.1, stopped on drop.
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -42,7 +45,7 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Every route of the test crate, with a 1 s header read timeout.
+    /// Every route of the test crate, with 1 s header read and idle timeouts.
     pub async fn start() -> TestServer {
         TestServer::with(|server| server).await
     }
@@ -54,6 +57,7 @@ impl TestServer {
             .addr("127.0.0.1:0")
             .header_read_timeout(HEADER_TIMEOUT)
             .shutdown_grace(Duration::from_secs(1))
+            .idle_timeout(IDLE_TIMEOUT)
             .shutdown_signal(async move {
                 let _ = stopped.await;
             });

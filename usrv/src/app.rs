@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use bytes::{Buf, Bytes};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http::header::{ALLOW, CONTENT_LENGTH};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -310,7 +310,17 @@ impl App {
                 return options(allow)
             }
             Found::MethodNotAllowed(allow) => return method_not_allowed(allow),
-            Found::NotFound => return self.not_found(parts),
+            Found::NotFound => {
+                return match self.own_reply(parts) {
+                    // A signed request to `/puk` or `/openapi.json` gets a
+                    // signed reply, as from any route.
+                    Some(reply) if mentions_protocol(&parts.headers) => {
+                        Box::pin(self.respond_own_secure(parts, body, reply)).await
+                    }
+                    Some(reply) => reply,
+                    None => Rejection::not_found("no route matches this path").into_response(),
+                };
+            }
         };
         if route.streams() {
             let upgrade = parts.extensions.remove::<OnUpgrade>();
@@ -600,13 +610,14 @@ impl App {
         .await
     }
 
-    fn not_found(&self, parts: &Parts) -> Response {
+    /// The reply of the framework's own routes, `GET /puk` (the server
+    /// key) and `GET /openapi.json`, when the request is one and the route
+    /// is on.
+    fn own_reply(&self, parts: &Parts) -> Option<Response> {
         let path = parts.uri.path();
         let get = parts.method == Method::GET || parts.method == Method::HEAD;
         if (path == "/puk" || path == "/puk/") && get {
-            if let Some(response) = self.inner.security.puk_response() {
-                return response;
-            }
+            return self.inner.security.puk_response();
         }
         if path == OPENAPI_PATH && get && self.inner.api.served {
             let bytes = self.inner.api.document().1.clone();
@@ -615,9 +626,57 @@ impl App {
                 http::header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
             );
-            return response;
+            return Some(response);
         }
-        Rejection::not_found("no route matches this path").into_response()
+        None
+    }
+
+    /// A request with the protocol's headers to one of the framework's own
+    /// routes: the checks of PROTOCOL.md, then `reply`, signed (and sealed
+    /// when the request asks).
+    async fn respond_own_secure<B>(&self, parts: &Parts, body: B, mut reply: Response) -> Response
+    where
+        B: HttpBody,
+        B::Error: Into<BoxError>,
+    {
+        let inner = &*self.inner;
+        let security = &inner.security;
+        let head = match security.read_head(&parts.headers) {
+            Ok(head) => head,
+            Err(rejection) => return rejection.into_response(),
+        };
+        let Some(head) = head else {
+            if is_sealed(&parts.headers) {
+                return Rejection::unauthorized(
+                    "a sealed body needs a signed request: there is no identity to answer to",
+                )
+                .into_response();
+            }
+            return reply;
+        };
+        let envelope = read_ephemeral(&parts.headers);
+        let body = match read_body(
+            body,
+            &parts.headers,
+            inner.body_limit,
+            inner.shared.body_timeout,
+        )
+        .await
+        {
+            Ok(body) => body,
+            Err(rejection) => return rejection.into_response(),
+        };
+        let verified = match security.verify(head, parts, envelope.as_ref(), &body).await {
+            Ok(verified) => verified,
+            Err(rejection) => return rejection.into_response(),
+        };
+        if let Some(envelope) = &envelope {
+            if let Err(rejection) = security.open(envelope, &body) {
+                return rejection.into_response();
+            }
+        }
+        security.sign_reply(&verified, verified.seal_reply, &mut reply);
+        reply
     }
 }
 
@@ -741,18 +800,64 @@ where
     if body.is_end_stream() {
         return Ok(Bytes::new());
     }
-    let Ok(collected) = tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await
-    else {
-        return Err(Rejection::new(
+    match tokio::time::timeout(timeout, collect(body, declared, limit)).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(BodyError::TooLarge)) => Err(too_large()),
+        Ok(Err(BodyError::Read)) => {
+            Err(Rejection::bad_request("the request body could not be read"))
+        }
+        Err(_) => Err(Rejection::new(
             StatusCode::REQUEST_TIMEOUT,
             format!("the body did not arrive within {timeout:?}"),
-        ));
-    };
-    match collected {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Err(_) => Err(Rejection::bad_request("the request body could not be read")),
+        )),
     }
+}
+
+/// Why [`collect`] stopped.
+enum BodyError {
+    TooLarge,
+    Read,
+}
+
+/// Reads the data of a body into one buffer: a body costs its length,
+/// however it was cut into frames (each frame of a socket read holds that
+/// read's whole buffer). A body of one frame is kept as it is. The buffer
+/// is sized from the declared length (at most `limit`), else grows
+/// geometrically.
+async fn collect<B: HttpBody>(
+    body: B,
+    declared: Option<u64>,
+    limit: usize,
+) -> Result<Bytes, BodyError> {
+    let mut body = std::pin::pin!(body);
+    let mut first: Option<Bytes> = None;
+    let mut buffer = BytesMut::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| BodyError::Read)?;
+        let Ok(mut data) = frame.into_data() else {
+            continue; // trailers
+        };
+        let chunk = data.remaining();
+        if chunk == 0 {
+            continue;
+        }
+        total = total.saturating_add(chunk);
+        if total > limit {
+            return Err(BodyError::TooLarge);
+        }
+        if first.is_none() && buffer.is_empty() {
+            first = Some(data.copy_to_bytes(chunk));
+            continue;
+        }
+        if let Some(first) = first.take() {
+            let expected = declared.map_or(0, |length| length.min(limit as u64) as usize);
+            buffer.reserve(expected.max(2 * total).min(limit));
+            buffer.extend_from_slice(&first);
+        }
+        buffer.put(data);
+    }
+    Ok(first.unwrap_or_else(|| buffer.freeze()))
 }
 
 impl<B> tower_service::Service<http::Request<B>> for App

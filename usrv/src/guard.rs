@@ -1,160 +1,267 @@
-//! The slowloris guard of an HTTP/1 connection: from the moment it opens or
-//! goes idle, a client has `timeout` to deliver a complete request head, or
-//! the connection is closed. This also bounds idle keep-alive.
+//! The guards of a connection: deadlines that close a connection which
+//! makes no progress, and the IO wrappers that report progress to them.
 //!
-//! hyper has the same guard (`header_read_timeout`), but it arms a timer
-//! and reads the socket once more for every request, about 1,500
-//! instructions each. Here a request costs two clock reads and a few
-//! atomic stores; one watchdog task per connection wakes about once per
-//! timeout and aborts the connection's task when the head is late.
+//! HTTP/1 ([`Http1Io`]): a new connection has `header_timeout` to deliver
+//! a complete request head. After a response, the connection may stay idle
+//! for `idle_timeout`; once the next head's first bytes arrive, it must
+//! complete within `header_timeout`. While a response is written, each
+//! write the socket accepts restarts the idle clock: a client that stops
+//! reading is closed after `idle_timeout`. No deadline runs while a request
+//! is being answered (the body read timeout bounds slow bodies).
 //!
-//! While a response is written, each write that makes progress pushes the
-//! deadline, so a client that stops reading is dropped after `timeout`
-//! (slow-read). A streamed response that waits for its next chunk (server-
-//! sent events between two events) is the server's silence, not the
-//! client's: no deadline runs then ([`GuardedBody`], put around streamed
-//! bodies only, so that a body in memory costs nothing). A connection
-//! upgraded to a WebSocket leaves hyper, and its watchdog ends with it.
+//! HTTP/2 ([`Http2Io`]): the connection must make progress, that is get
+//! a request to the service or a response frame (`HEADERS`, `DATA`)
+//! accepted by the socket. Pings, settings and window updates are not
+//! progress, nor are frames of requests that are refused: a peer that
+//! answers pings but keeps its flow-control window closed, or a connection
+//! without streams, is closed after `idle_timeout` (a new connection must
+//! send its first request within `header_timeout`).
+//! No deadline runs while a request is being answered.
+//!
+//! A streamed response that waits for its next chunk (server-sent events
+//! between two events) is the server's silence, not the client's: no
+//! deadline runs then ([`GuardedBody`], put around streamed bodies only, so
+//! that a body in memory costs nothing). A connection upgraded to a
+//! WebSocket leaves hyper, and its watchdog ends with it.
+//!
+//! hyper has a header timeout of its own, but it arms a timer and reads
+//! the socket once more for every request, about 1,500 instructions each.
+//! Here a request costs a few clock reads and atomic stores; one watchdog
+//! task per connection wakes about once per timeout and aborts the
+//! connection's task when its deadline has passed.
+//!
+//! [`Http1Io`] also gives hyper's own answers to unparsable requests (a
+//! bare 400, 414 or 431, written before any request reaches a service) the
+//! framework's JSON error body.
 
+use std::convert::Infallible;
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::StatusCode;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::BodyExt;
+use http_body_util::{BodyExt, Either};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use crate::body::{Body, BoxError};
+use crate::rejection::Rejection;
+use crate::response::{IntoResponse, Response};
 
-/// `idle_since` while a request is being served (or the connection is
-/// exempt, as HTTP/2 is): no deadline runs.
-const BUSY: u64 = u64::MAX;
+/// The phase of a connection, in the two top bits of [`ConnGuard::state`];
+/// the other bits hold when it began, in milliseconds since `opened`.
+const PHASE: u64 = 3 << 62;
+/// Reading a request head: `header_timeout` runs.
+const HEAD: u64 = 0;
+/// Between requests, or writing a response: `idle_timeout` runs.
+const IDLE: u64 = 1 << 62;
+/// HTTP/1: a response is ready and its first write pending (`idle_timeout`).
+const ANSWERED: u64 = 2 << 62;
+/// HTTP/1: a request is being answered; no deadline.
+const BUSY: u64 = 3 << 62;
 
 /// The state one connection shares with its watchdog.
-pub(crate) struct HeadGuard {
+pub(crate) struct ConnGuard {
     opened: Instant,
-    /// Milliseconds since `opened` when the connection last went idle, or `BUSY`.
-    idle_since: AtomicU64,
+    header_timeout: Duration,
+    idle_timeout: Duration,
+    /// The phase and when it began.
+    state: AtomicU64,
+    /// HTTP/2: the requests being answered (no deadline while there are).
+    in_flight: AtomicUsize,
 }
 
-impl HeadGuard {
-    pub fn new() -> Arc<HeadGuard> {
-        Arc::new(HeadGuard {
+impl ConnGuard {
+    /// A guard for a connection opened now: its first head is due within
+    /// `header_timeout`.
+    pub fn new(header_timeout: Duration, idle_timeout: Duration) -> Arc<ConnGuard> {
+        Arc::new(ConnGuard {
             opened: Instant::now(),
-            idle_since: AtomicU64::new(0),
+            header_timeout,
+            idle_timeout,
+            state: AtomicU64::new(HEAD),
+            in_flight: AtomicUsize::new(0),
         })
     }
 
     fn now(&self) -> u64 {
-        self.opened.elapsed().as_millis() as u64
+        (self.opened.elapsed().as_millis() as u64).min(!PHASE)
     }
 
-    /// A request head arrived: no deadline until its response is written.
-    pub fn busy(&self) {
-        self.idle_since.store(BUSY, Ordering::Relaxed);
+    fn phase(&self) -> u64 {
+        self.state.load(Ordering::Relaxed) & PHASE
     }
 
-    /// The response is ready: the next head's deadline starts now.
-    pub fn idle(&self) {
-        self.idle_since.store(self.now(), Ordering::Relaxed);
+    fn enter(&self, phase: u64) {
+        self.state.store(phase | self.now(), Ordering::Relaxed);
     }
 
-    /// A response is being written: push the deadline while it progresses.
-    fn wrote(&self) {
-        if self.idle_since.load(Ordering::Relaxed) != BUSY {
-            self.idle();
+    /// HTTP/1: a request head arrived, to be answered by `future`; no
+    /// deadline runs until its response is ready, then writing it must
+    /// progress.
+    pub fn answering<F>(self: &Arc<Self>, future: F) -> Answering<F> {
+        self.state.store(BUSY, Ordering::Relaxed);
+        Answering {
+            future,
+            guard: self.clone(),
         }
+    }
+
+    /// HTTP/1: bytes arrived. Between requests, they start the next head,
+    /// whose deadline starts now.
+    fn read_some(&self) {
+        if self.phase() == IDLE {
+            self.enter(HEAD);
+        }
+    }
+
+    /// HTTP/1: the socket accepted bytes written in `phase`. Writing a
+    /// response restarts the idle clock.
+    fn wrote_some(&self, phase: u64) {
+        if phase == IDLE || phase == ANSWERED {
+            self.enter(IDLE);
+        }
+    }
+
+    /// HTTP/2: a stream's request reached the service, to be answered by
+    /// `future`; no deadline runs until its response is ready (or the
+    /// stream is dropped).
+    pub fn stream<F>(self: &Arc<Self>, future: F) -> Streaming<F> {
+        Streaming::Serving {
+            future,
+            in_flight: Some(self.in_flight()),
+        }
+    }
+
+    /// HTTP/2: a stream's request refused at once with `response`.
+    pub fn refuse<F>(self: &Arc<Self>, response: Response) -> Streaming<F> {
+        drop(self.in_flight());
+        Streaming::Refused {
+            response: Some(response),
+        }
+    }
+
+    fn in_flight(self: &Arc<Self>) -> InFlight {
+        self.enter(IDLE);
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(self.clone())
+    }
+
+    /// HTTP/2: a response frame went through.
+    fn progress(&self) {
+        self.enter(IDLE);
     }
 
     /// When the current deadline falls, if one runs.
-    fn deadline(&self, timeout: Duration) -> Option<Instant> {
-        match self.idle_since.load(Ordering::Relaxed) {
-            BUSY => None,
-            since => Some(self.opened + Duration::from_millis(since) + timeout),
+    fn deadline(&self) -> Option<Instant> {
+        if self.in_flight.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        let state = self.state.load(Ordering::Relaxed);
+        let timeout = match state & PHASE {
+            HEAD => self.header_timeout,
+            BUSY => return None,
+            _ => self.idle_timeout,
+        };
+        Some(self.opened + Duration::from_millis(state & !PHASE) + timeout)
+    }
+
+    /// What the current deadline is for, for the log.
+    fn waiting_for(&self) -> &'static str {
+        match self.phase() {
+            HEAD => "no complete request within the header read timeout",
+            _ => "no progress within the idle timeout",
         }
     }
 }
 
-/// Aborts `connection` when a request head is later than `timeout`; ends
-/// with the connection.
-pub(crate) async fn watchdog(guard: Arc<HeadGuard>, timeout: Duration, connection: AbortHandle) {
-    loop {
-        let wake = guard
-            .deadline(timeout)
-            .unwrap_or_else(|| Instant::now() + timeout);
-        tokio::time::sleep_until(wake).await;
-        if connection.is_finished() {
-            return;
+pin_project_lite::pin_project! {
+    /// HTTP/1: a request being answered (see [`ConnGuard::answering`]).
+    /// A struct rather than an `async` block, which would hold the service's
+    /// future twice.
+    pub(crate) struct Answering<F> {
+        #[pin]
+        future: F,
+        guard: Arc<ConnGuard>,
+    }
+}
+
+impl<F, B> Future for Answering<F>
+where
+    F: Future<Output = Result<http::Response<B>, Infallible>>,
+    B: WatchedBody,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let mut output = std::task::ready!(this.future.poll(cx));
+        this.guard.enter(ANSWERED);
+        if let Ok(response) = &mut output {
+            response.body_mut().watch(this.guard);
         }
-        if guard
-            .deadline(timeout)
-            .is_some_and(|deadline| deadline <= Instant::now())
-        {
-            tracing::debug!(target: "usrv", "no request head within {timeout:?}: closing");
-            connection.abort();
-            return;
+        Poll::Ready(output)
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// HTTP/2: a stream's request being answered (see [`ConnGuard::stream`]),
+    /// or refused.
+    #[project = StreamingProj]
+    pub(crate) enum Streaming<F> {
+        Serving {
+            #[pin]
+            future: F,
+            in_flight: Option<InFlight>,
+        },
+        Refused {
+            response: Option<Response>,
+        },
+    }
+}
+
+impl<F, B> Future for Streaming<F>
+where
+    F: Future<Output = Result<http::Response<B>, Infallible>>,
+    B: WatchedBody,
+{
+    type Output = Result<http::Response<Either<B, Body>>, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            StreamingProj::Serving { future, in_flight } => {
+                let mut response = std::task::ready!(future.poll(cx));
+                if let (Ok(response), Some(InFlight(guard))) = (&mut response, &*in_flight) {
+                    response.body_mut().watch(guard);
+                }
+                in_flight.take();
+                Poll::Ready(response.map(|response| response.map(Either::Left)))
+            }
+            StreamingProj::Refused { response } => {
+                Poll::Ready(Ok(response.take().unwrap_or_default().map(Either::Right)))
+            }
         }
     }
 }
 
-/// A socket that reports writes to its guard.
-pub(crate) struct GuardedIo<T> {
-    pub io: T,
-    pub guard: Arc<HeadGuard>,
-}
+/// An HTTP/2 request being answered, or a streamed response waiting for
+/// its next chunk: no deadline runs while one exists.
+pub(crate) struct InFlight(Arc<ConnGuard>);
 
-impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
-    }
-}
-
-impl<T: AsyncWrite + Unpin> AsyncWrite for GuardedIo<T> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let poll = Pin::new(&mut self.io).poll_write(cx, buf);
-        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
-            self.guard.wrote();
-        }
-        poll
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let poll = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
-        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
-            self.guard.wrote();
-        }
-        poll
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        // Progress first: the watchdog that sees no request in flight then
+        // sees this time too.
+        self.0.enter(IDLE);
+        self.0.in_flight.fetch_sub(1, Ordering::Release);
     }
 }
 
@@ -162,12 +269,12 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for GuardedIo<T> {
 pub(crate) trait WatchedBody {
     /// Puts a [`GuardedBody`] around the body when it may wait on the
     /// server (a stream).
-    fn watch(&mut self, guard: &Arc<HeadGuard>);
+    fn watch(&mut self, guard: &Arc<ConnGuard>);
 }
 
 impl WatchedBody for Body {
     #[inline]
-    fn watch(&mut self, guard: &Arc<HeadGuard>) {
+    fn watch(&mut self, guard: &Arc<ConnGuard>) {
         self.wrap_stream(|stream| Box::pin(GuardedBody::new(stream, guard.clone())));
     }
 }
@@ -175,7 +282,7 @@ impl WatchedBody for Body {
 /// The body of a layered service: watched unless its size is known (a body
 /// in memory, most likely).
 impl WatchedBody for UnsyncBoxBody<Bytes, BoxError> {
-    fn watch(&mut self, guard: &Arc<HeadGuard>) {
+    fn watch(&mut self, guard: &Arc<ConnGuard>) {
         if self.size_hint().exact().is_none() {
             let body = std::mem::take(self);
             *self = GuardedBody::new(body, guard.clone()).boxed_unsync();
@@ -185,21 +292,21 @@ impl WatchedBody for UnsyncBoxBody<Bytes, BoxError> {
 
 /// A response body that tells the guard when the server is the one
 /// waiting: while the body has no chunk ready (a stream between two
-/// events), no deadline runs; once it yields one, the deadline runs again
-/// and successful writes push it.
+/// events), it holds an [`InFlight`] and no deadline runs; once it yields
+/// one, the deadline runs again and the client must take the bytes.
 pub(crate) struct GuardedBody<B> {
     body: B,
-    guard: Arc<HeadGuard>,
-    /// The body said `Pending` last, and the guard was told.
-    waiting: bool,
+    guard: Arc<ConnGuard>,
+    /// Held while the body said `Pending` last.
+    waiting: Option<InFlight>,
 }
 
 impl<B> GuardedBody<B> {
-    pub fn new(body: B, guard: Arc<HeadGuard>) -> Self {
+    pub fn new(body: B, guard: Arc<ConnGuard>) -> Self {
         GuardedBody {
             body,
             guard,
-            waiting: false,
+            waiting: None,
         }
     }
 }
@@ -218,16 +325,13 @@ where
     ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
         let this = &mut *self;
         let poll = Pin::new(&mut this.body).poll_frame(cx);
-        match (&poll, this.waiting) {
-            (Poll::Pending, false) => {
-                this.guard.busy();
-                this.waiting = true;
+        match poll {
+            Poll::Pending if this.waiting.is_none() => {
+                this.waiting = Some(this.guard.in_flight());
             }
-            (Poll::Ready(_), true) => {
-                this.guard.idle();
-                this.waiting = false;
-            }
-            _ => {}
+            // Dropping the `InFlight` restarts the idle clock.
+            Poll::Ready(_) => this.waiting = None,
+            Poll::Pending => {}
         }
         poll
     }
@@ -243,10 +347,448 @@ where
     }
 }
 
-impl<B> Drop for GuardedBody<B> {
-    fn drop(&mut self) {
-        if self.waiting {
-            self.guard.idle();
+/// Aborts `connection` when its guard's deadline passes; ends with the
+/// connection.
+pub(crate) async fn watchdog(guard: Arc<ConnGuard>, connection: AbortHandle) {
+    loop {
+        // A head that starts brings the deadline closer: waking at least
+        // once per header timeout sees it in time.
+        let recheck = Instant::now() + guard.header_timeout;
+        let wake = guard
+            .deadline()
+            .map_or(recheck, |deadline| deadline.min(recheck));
+        tokio::time::sleep_until(wake).await;
+        if connection.is_finished() {
+            return;
+        }
+        if guard
+            .deadline()
+            .is_some_and(|deadline| deadline <= Instant::now())
+        {
+            tracing::debug!(target: "usrv", "closing a connection: {}", guard.waiting_for());
+            connection.abort();
+            return;
+        }
+    }
+}
+
+/// The HTTP/1 request-head limits, for the text of hyper's own answers.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HeadLimits {
+    pub max_head_size: usize,
+    pub max_headers: usize,
+}
+
+/// An HTTP/1 connection's socket: reports reads and writes to the guard,
+/// and turns hyper's own bare error answers into JSON ones.
+pub(crate) struct Http1Io<T> {
+    io: T,
+    guard: Arc<ConnGuard>,
+    limits: HeadLimits,
+    /// The JSON answer written in place of hyper's bare one, and how much
+    /// of it is written.
+    answer: Option<(Vec<u8>, usize)>,
+}
+
+impl<T> Http1Io<T> {
+    pub fn new(io: T, guard: Arc<ConnGuard>, limits: HeadLimits) -> Self {
+        Http1Io {
+            io,
+            guard,
+            limits,
+            answer: None,
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> Http1Io<T> {
+    /// Writes the replacement answer; `Ready(Ok(()))` once all of it is.
+    fn poll_answer(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let Some((answer, written)) = &mut self.answer else {
+            return Poll::Ready(Ok(()));
+        };
+        while *written < answer.len() {
+            match Pin::new(&mut self.io).poll_write(cx, &answer[*written..]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => *written += n,
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Before a request reached the service, hyper writes only its own
+    /// answers to requests it cannot parse: replace such an answer.
+    fn replace_own_answer(&mut self, phase: u64, bytes: &[u8]) -> bool {
+        if phase != HEAD || self.answer.is_some() {
+            return false;
+        }
+        match own_answer(bytes, self.limits) {
+            Some(answer) => {
+                self.answer = Some((answer, 0));
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Http1Io<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut self.io).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.guard.read_some();
+        }
+        poll
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Http1Io<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let phase = self.guard.phase();
+        if self.answer.is_some() || self.replace_own_answer(phase, buf) {
+            return self.poll_answer(cx).map_ok(|()| buf.len());
+        }
+        let poll = Pin::new(&mut self.io).poll_write(cx, buf);
+        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
+            self.guard.wrote_some(phase);
+        }
+        poll
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let phase = self.guard.phase();
+        if self.answer.is_some() || (phase == HEAD && self.replace_own_answer(phase, &gather(bufs)))
+        {
+            let total = bufs.iter().map(|buf| buf.len()).sum();
+            return self.poll_answer(cx).map_ok(|()| total);
+        }
+        let poll = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
+            self.guard.wrote_some(phase);
+        }
+        poll
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        std::task::ready!(self.poll_answer(cx))?;
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        std::task::ready!(self.poll_answer(cx))?;
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+/// The longest answer hyper writes on its own (a status line and three
+/// short headers).
+const OWN_ANSWER_MAX: usize = 256;
+
+/// The first bytes of a vectored write, up to what an own answer can be.
+fn gather(bufs: &[io::IoSlice<'_>]) -> Vec<u8> {
+    let total: usize = bufs.iter().map(|buf| buf.len()).sum();
+    if total > OWN_ANSWER_MAX {
+        return Vec::new();
+    }
+    bufs.iter().flat_map(|buf| buf.iter().copied()).collect()
+}
+
+/// If `written` is one of hyper's bodiless answers to an unparsable
+/// request (400, 414 or 431, headers `connection: close`,
+/// `content-length: 0` and `date` only), the same answer with a JSON body.
+fn own_answer(written: &[u8], limits: HeadLimits) -> Option<Vec<u8>> {
+    if written.len() > OWN_ANSWER_MAX
+        || !written.starts_with(b"HTTP/1.1 4")
+        || !written.ends_with(b"\r\n\r\n")
+    {
+        return None;
+    }
+    let head = std::str::from_utf8(&written[..written.len() - 4]).ok()?;
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next()?;
+    let status = status_line.get(9..12)?.parse::<u16>().ok()?;
+    let mut date = None;
+    for line in lines {
+        let (name, value) = line.split_once(':')?;
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("date") {
+            date = Some(value);
+        } else if !((name.eq_ignore_ascii_case("content-length") && value == "0")
+            || (name.eq_ignore_ascii_case("connection") && value.eq_ignore_ascii_case("close")))
+        {
+            return None;
+        }
+    }
+    let reason = match status {
+        400 => "the request line or a header is malformed".to_owned(),
+        414 => "the request target is too long".to_owned(),
+        431 => format!(
+            "the request head is larger than {} bytes or has more than {} headers",
+            limits.max_head_size, limits.max_headers
+        ),
+        _ => return None,
+    };
+    let status = StatusCode::from_u16(status).ok()?;
+    let response = Rejection::new(status, reason).into_response();
+    let body = response.body().as_bytes()?;
+    let mut answer = Vec::with_capacity(160 + body.len());
+    answer.extend_from_slice(status_line.as_bytes());
+    answer.extend_from_slice(b"\r\ncontent-type: application/json\r\ncontent-length: ");
+    answer.extend_from_slice(body.len().to_string().as_bytes());
+    answer.extend_from_slice(b"\r\nconnection: close\r\n");
+    if let Some(date) = date {
+        answer.extend_from_slice(b"date: ");
+        answer.extend_from_slice(date.as_bytes());
+        answer.extend_from_slice(b"\r\n");
+    }
+    answer.extend_from_slice(b"\r\n");
+    answer.extend_from_slice(body);
+    Some(answer)
+}
+
+/// HTTP/2 frame types that carry responses.
+const DATA: u8 = 0x0;
+const HEADERS: u8 = 0x1;
+const CONTINUATION: u8 = 0x9;
+
+/// Follows the frames the server writes on an HTTP/2 connection, to tell
+/// response frames from control frames.
+#[derive(Default)]
+struct FrameScan {
+    /// Bytes left of the current frame's payload.
+    skip: usize,
+    /// Whether the current frame is a response frame.
+    counts: bool,
+    header: [u8; 9],
+    have: usize,
+}
+
+impl FrameScan {
+    /// Follows `bytes`; whether any belongs to a response frame.
+    fn scan(&mut self, mut bytes: &[u8]) -> bool {
+        let mut progress = false;
+        while !bytes.is_empty() {
+            if self.skip > 0 {
+                let n = self.skip.min(bytes.len());
+                progress |= self.counts;
+                self.skip -= n;
+                bytes = &bytes[n..];
+                continue;
+            }
+            let n = (9 - self.have).min(bytes.len());
+            self.header[self.have..self.have + n].copy_from_slice(&bytes[..n]);
+            self.have += n;
+            bytes = &bytes[n..];
+            if self.have == 9 {
+                self.have = 0;
+                let [a, b, c, kind, ..] = self.header;
+                self.skip = (usize::from(a) << 16) | (usize::from(b) << 8) | usize::from(c);
+                self.counts = matches!(kind, DATA | HEADERS | CONTINUATION);
+                progress |= self.counts;
+            }
+        }
+        progress
+    }
+}
+
+/// An HTTP/2 connection's socket: reports the response frames that the
+/// socket accepts to the guard.
+pub(crate) struct Http2Io<T> {
+    io: T,
+    guard: Arc<ConnGuard>,
+    writes: FrameScan,
+}
+
+impl<T> Http2Io<T> {
+    pub fn new(io: T, guard: Arc<ConnGuard>) -> Self {
+        Http2Io {
+            io,
+            guard,
+            writes: FrameScan::default(),
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Http2Io<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> Http2Io<T> {
+    /// Follows the first `n` written bytes of `bufs`.
+    fn wrote(&mut self, bufs: &[io::IoSlice<'_>], mut n: usize) {
+        let mut progress = false;
+        for buf in bufs {
+            if n == 0 {
+                break;
+            }
+            let len = buf.len().min(n);
+            progress |= self.writes.scan(&buf[..len]);
+            n -= len;
+        }
+        if progress {
+            self.guard.progress();
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Http2Io<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.io).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = poll {
+            self.wrote(&[io::IoSlice::new(buf)], n);
+        }
+        poll
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        if let Poll::Ready(Ok(n)) = poll {
+            self.wrote(bufs, n);
+        }
+        poll
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(kind: u8, payload: &[u8]) -> Vec<u8> {
+        let len = payload.len();
+        let mut bytes = vec![
+            (len >> 16) as u8,
+            (len >> 8) as u8,
+            len as u8,
+            kind,
+            0,
+            0,
+            0,
+            0,
+            1,
+        ];
+        bytes.extend_from_slice(payload);
+        bytes
+    }
+
+    #[test]
+    fn control_frames_are_not_progress() {
+        let mut scan = FrameScan::default();
+        assert!(!scan.scan(&frame(0x6, &[0; 8]))); // PING
+        assert!(!scan.scan(&frame(0x4, &[0; 12]))); // SETTINGS
+        assert!(!scan.scan(&frame(0x8, &[0, 0, 0, 1]))); // WINDOW_UPDATE
+        assert!(scan.scan(&frame(HEADERS, &[0x82])));
+    }
+
+    #[test]
+    fn frames_split_anywhere_are_followed() {
+        let mut bytes = frame(0x4, &[0; 6]);
+        bytes.extend(frame(0x6, &[0; 8]));
+        bytes.extend(frame(0x8, &[0; 4]));
+        let control = bytes.len();
+        bytes.extend(frame(DATA, b"hello"));
+        for split in [1, 2, 7, 9, 10, 64] {
+            let mut scan = FrameScan::default();
+            let mut progress_at = None;
+            for (i, chunk) in bytes.chunks(split).enumerate() {
+                if scan.scan(chunk) && progress_at.is_none() {
+                    progress_at = Some(i * split);
+                }
+            }
+            let at = progress_at.expect("the DATA frame is progress");
+            assert!(at + split > control && at <= control + 9, "{split}: {at}");
+        }
+    }
+
+    #[test]
+    fn own_answers_become_json() {
+        let limits = HeadLimits {
+            max_head_size: 1024,
+            max_headers: 10,
+        };
+        let hyper = b"HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\ndate: Thu, 26 Nov 2026 10:00:00 GMT\r\n\r\n";
+        let answer = String::from_utf8(own_answer(hyper, limits).unwrap()).unwrap();
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+        assert!(
+            head.contains("\r\ncontent-type: application/json\r\n"),
+            "{head}"
+        );
+        assert!(
+            head.contains("\r\ndate: Thu, 26 Nov 2026 10:00:00 GMT"),
+            "{head}"
+        );
+        assert!(head.contains(&format!("\r\ncontent-length: {}\r\n", body.len())));
+        let json: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(json["status"], 431);
+        assert!(
+            json["error"].as_str().unwrap().contains("1024 bytes"),
+            "{json}"
+        );
+    }
+
+    #[test]
+    fn other_answers_are_left_alone() {
+        let limits = HeadLimits {
+            max_head_size: 1024,
+            max_headers: 10,
+        };
+        for written in [
+            &b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: 0\r\n\r\n"[..],
+            b"HTTP/1.1 400 Bad Request\r\ncontent-length: 2\r\n\r\n",
+            b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
+            b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\nxx",
+        ] {
+            assert!(
+                own_answer(written, limits).is_none(),
+                "{}",
+                String::from_utf8_lossy(written)
+            );
         }
     }
 }

@@ -9,20 +9,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::header::HOST;
+use http::StatusCode;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 use usrv_crypto::{PublicKey, ReplayStore, SecretKey};
 
 use crate::app::{App, AppConfig};
 use crate::error::Error;
-use crate::guard::{watchdog, GuardedIo, HeadGuard, WatchedBody};
+use crate::guard::{watchdog, ConnGuard, HeadLimits, Http1Io, Http2Io, WatchedBody};
 use crate::lifecycle::{Phase, Watch};
 use crate::rejection::Rejection;
 use crate::response::IntoResponse;
@@ -42,6 +45,23 @@ type Wrap = std::sync::Arc<dyn Fn(App) -> LayeredService + Send + Sync>;
 
 /// The address `serve()` binds by default: the original's.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:5000";
+
+/// The default largest request head: 64 KiB.
+const DEFAULT_MAX_HEAD_SIZE: usize = 64 << 10;
+
+/// The default largest number of request headers: 100.
+const DEFAULT_MAX_HEADERS: usize = 100;
+
+/// The default largest number of concurrent streams of an HTTP/2
+/// connection: 100.
+const DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS: u32 = 100;
+
+/// The default largest number of open connections: 10,000.
+const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+
+/// hyper's own default number of HTTP/1 headers: with it, hyper parses
+/// the headers on the stack.
+const HYPER_MAX_HEADERS: usize = 100;
 
 /// Starts configuring the server; `.await` it to run.
 ///
@@ -70,7 +90,8 @@ pub struct Server {
     addr: Option<String>,
     routes: Option<Vec<&'static Route>>,
     app: AppConfig,
-    header_read_timeout: Duration,
+    limits: ConnLimits,
+    max_connections: usize,
     shutdown_grace: Duration,
     shutdown: Option<Shutdown>,
     wrap: Option<Wrap>,
@@ -83,7 +104,16 @@ impl Default for Server {
             addr: None,
             routes: None,
             app: AppConfig::default(),
-            header_read_timeout: Duration::from_secs(10),
+            limits: ConnLimits {
+                header_timeout: Duration::from_secs(10),
+                idle_timeout: Duration::from_secs(30),
+                head: HeadLimits {
+                    max_head_size: DEFAULT_MAX_HEAD_SIZE,
+                    max_headers: DEFAULT_MAX_HEADERS,
+                },
+                h2_streams: DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS,
+            },
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             shutdown_grace: Duration::from_secs(30),
             shutdown: None,
             wrap: None,
@@ -152,11 +182,55 @@ impl Server {
         self
     }
 
-    /// How long a client may take to send a request head, and how long an
-    /// idle HTTP/1 keep-alive connection is kept (default 10 s): the
-    /// slowloris guard.
+    /// How long a client may take to send a request head (default 10 s):
+    /// counted from the connection's opening for its first request, and
+    /// from the first bytes of the head for the next ones. A head still
+    /// incomplete then closes the connection (the slowloris guard).
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
-        self.header_read_timeout = timeout;
+        self.limits.header_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may make no progress (default 30 s): an
+    /// HTTP/1 keep-alive connection waiting for its next request, a
+    /// client that stops reading its response, an HTTP/2 connection with
+    /// no request to answer and no response frame accepted by the peer
+    /// (pings do not count: a peer that keeps its flow-control window
+    /// closed is closed). It does not run while a handler works.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// The largest request head, in bytes (default 64 KiB): the request
+    /// line and headers of HTTP/1, the header list of HTTP/2 (as HTTP/2
+    /// counts it, 32 bytes more per header). Beyond it, 431. At least
+    /// 8 KiB is buffered for HTTP/1 whatever the limit.
+    pub fn max_head_size(mut self, bytes: usize) -> Self {
+        self.limits.head.max_head_size = bytes;
+        self
+    }
+
+    /// The largest number of request headers (default 100); more is 431.
+    pub fn max_headers(mut self, count: usize) -> Self {
+        self.limits.head.max_headers = count;
+        self
+    }
+
+    /// How many requests an HTTP/2 connection may have in flight at once
+    /// (default 100, announced to the client; more are refused).
+    pub fn http2_max_concurrent_streams(mut self, streams: u32) -> Self {
+        self.limits.h2_streams = streams;
+        self
+    }
+
+    /// The largest number of open connections (default 10,000). When they
+    /// are all open, the server stops accepting: new connections wait in
+    /// the listen backlog of the operating system (then are refused by
+    /// it) until one closes. Keep it below the process's limit of open
+    /// files (`ulimit -n`).
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections;
         self
     }
 
@@ -292,7 +366,8 @@ impl Server {
             .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
         let settings = Settings {
             addr,
-            header_read_timeout: self.header_read_timeout,
+            limits: self.limits,
+            max_connections: self.max_connections,
             shutdown_grace: self.shutdown_grace,
             shutdown: self.shutdown,
             wrap: self.wrap,
@@ -332,7 +407,8 @@ impl IntoFuture for Server {
 
 struct Settings {
     addr: String,
-    header_read_timeout: Duration,
+    limits: ConnLimits,
+    max_connections: usize,
     shutdown_grace: Duration,
     shutdown: Option<Shutdown>,
     wrap: Option<Wrap>,
@@ -401,35 +477,47 @@ impl Bound {
         // Past the grace period (or if `run` is dropped), the connections
         // still open are aborted with the set: none outlives the server.
         let mut connections = tokio::task::JoinSet::new();
+        let permits = Arc::new(Semaphore::new(
+            settings.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+        ));
+        let limits = settings.limits;
         loop {
             tokio::select! {
                 // Reap finished connections so that the set stays small.
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
-                accepted = listener.accept() => match accepted {
+                (permit, accepted) = accept(&listener, &permits) => match accepted {
                     Ok((stream, _peer)) => {
                         let _ = stream.set_nodelay(true);
-                        let (timeout, watcher) = (settings.header_read_timeout, app.lifecycle().watch());
+                        let watcher = app.lifecycle().watch();
                         match &layered {
                             None => {
                                 let app = app.clone();
                                 let service = service_fn(move |request: http::Request<Incoming>| {
                                     let app = app.clone();
-                                    async move { Ok::<_, Infallible>(app.handle(request).await) }
+                                    async move {
+                                        if let Some(rejection) = host_problem(&request) {
+                                            return Ok(rejection.into_response());
+                                        }
+                                        Ok::<_, Infallible>(app.handle(request).await)
+                                    }
                                 });
-                                spawn_connection(&mut connections, stream, tls.clone(), service, timeout, watcher);
+                                spawn_connection(&mut connections, stream, tls.clone(), service, limits, watcher, permit);
                             }
                             Some(layered) => {
                                 let layered = layered.clone();
                                 let service = service_fn(move |request: http::Request<Incoming>| {
                                     let layered = layered.clone();
                                     async move {
+                                        if let Some(rejection) = host_problem(&request) {
+                                            return Ok(boxed_response(rejection.into_response()));
+                                        }
                                         Ok::<_, Infallible>(match layered.oneshot(request).await {
                                             Ok(response) => response,
                                             Err(error) => layer_error(error),
                                         })
                                     }
                                 });
-                                spawn_connection(&mut connections, stream, tls.clone(), service, timeout, watcher);
+                                spawn_connection(&mut connections, stream, tls.clone(), service, limits, watcher, permit);
                             }
                         }
                     }
@@ -478,9 +566,14 @@ fn install_default_logging() {
 /// A tower layer failed: log it, answer 500.
 fn layer_error(error: BoxError) -> http::Response<UnsyncBoxBody<Bytes, BoxError>> {
     tracing::error!(target: "usrv", %error, "a tower layer failed");
-    Rejection::internal("a middleware failed")
-        .into_response()
-        .map(|body| body.boxed_unsync())
+    boxed_response(Rejection::internal("a middleware failed").into_response())
+}
+
+/// The framework's own response, with the body type of layered services.
+fn boxed_response(
+    response: crate::response::Response,
+) -> http::Response<UnsyncBoxBody<Bytes, BoxError>> {
+    response.map(|body| body.boxed_unsync())
 }
 
 /// Ctrl-C, or SIGTERM on unix.
@@ -507,17 +600,43 @@ async fn termination() {
     }
 }
 
-/// The first bytes of an HTTP/2 connection.
-const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+/// Waits for a free connection slot, then for a connection. While every
+/// slot is taken, connections wait in the listen backlog.
+async fn accept(
+    listener: &TcpListener,
+    permits: &Arc<Semaphore>,
+) -> (
+    Option<OwnedSemaphorePermit>,
+    std::io::Result<(tokio::net::TcpStream, SocketAddr)>,
+) {
+    // The semaphore is never closed: `None` cannot happen, and would only
+    // lift the limit.
+    let permit = permits.clone().acquire_owned().await.ok();
+    (permit, listener.accept().await)
+}
 
-/// Spawns a connection's task and the watchdog of its slowloris guard.
+/// The first bytes of an HTTP/2 connection.
+const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// What every connection is served with.
+#[derive(Clone, Copy, Debug)]
+struct ConnLimits {
+    header_timeout: Duration,
+    idle_timeout: Duration,
+    head: HeadLimits,
+    h2_streams: u32,
+}
+
+/// Spawns a connection's task and the watchdog of its guard. The
+/// connection holds its slot (`permit`) until it ends.
 fn spawn_connection<S, B>(
     connections: &mut tokio::task::JoinSet<()>,
     stream: TcpStream,
     tls: Option<Tls>,
     service: S,
-    header_timeout: Duration,
+    limits: ConnLimits,
     watcher: Watch,
+    permit: Option<OwnedSemaphorePermit>,
 ) where
     S: hyper::service::Service<
             http::Request<Incoming>,
@@ -530,20 +649,24 @@ fn spawn_connection<S, B>(
     B: http_body::Body<Data = Bytes> + WatchedBody + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let guard = HeadGuard::new();
-    let connection = serve_connection(stream, tls, service, guard.clone(), watcher);
-    let connection = connections.spawn(connection);
-    connections.spawn(watchdog(guard, header_timeout, connection));
+    let guard = ConnGuard::new(limits.header_timeout, limits.idle_timeout);
+    let connection = serve_connection(stream, tls, service, guard.clone(), limits, watcher);
+    let connection = connections.spawn(async move {
+        connection.await;
+        drop(permit);
+    });
+    connections.spawn(watchdog(guard, connection));
 }
 
 /// Serves one connection: over TLS, HTTP/2 or HTTP/1.1 as ALPN chose;
 /// otherwise HTTP/2 (prior knowledge) or HTTP/1.1 as its first bytes say.
 /// The connection holds its watch of the server's life until it ends.
 async fn serve_connection<S, B>(
-    stream: TcpStream,
+    mut stream: TcpStream,
     tls: Option<Tls>,
     service: S,
-    guard: Arc<HeadGuard>,
+    guard: Arc<ConnGuard>,
+    limits: ConnLimits,
     watcher: Watch,
 ) where
     S: hyper::service::Service<
@@ -562,24 +685,33 @@ async fn serve_connection<S, B>(
     // the header timeout.
     if let Some(tls) = tls {
         if let Some((stream, is_h2)) = tls.accept(stream).await {
-            serve_stream(stream, is_h2, service, guard, watcher).await;
+            serve_stream(stream, is_h2, service, guard, limits, watcher).await;
         }
         return;
     }
-    let Ok(Some(is_h2)) = sniff_h2(&stream).await else {
+    let Ok(Some(sniffed)) = sniff(&mut stream).await else {
         return;
     };
-    serve_stream(stream, is_h2, service, guard, watcher).await;
+    let is_h2 = sniffed.is_h2();
+    serve_stream(
+        sniffed.rewind(stream),
+        is_h2,
+        service,
+        guard,
+        limits,
+        watcher,
+    )
+    .await;
 }
 
 /// Serves one connection as HTTP/2 or HTTP/1.1 (with upgrades, for
-/// WebSockets); the HTTP/1 requests and response bodies report to the
-/// connection's slowloris guard.
+/// WebSockets), under the guard of `guard`.
 async fn serve_stream<IO, S, B>(
     stream: IO,
     is_h2: bool,
     service: S,
-    guard: Arc<HeadGuard>,
+    guard: Arc<ConnGuard>,
+    limits: ConnLimits,
     watcher: Watch,
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -595,43 +727,42 @@ async fn serve_stream<IO, S, B>(
     B::Error: Into<BoxError>,
 {
     let result = if is_h2 {
-        // Idle HTTP/2 connections are normal; pings detect dead peers.
-        guard.busy();
-        let io = TokioIo::new(stream);
+        let io = TokioIo::new(Http2Io::new(stream, guard.clone()));
+        let max_headers = limits.head.max_headers;
+        let service = service_fn(move |request: http::Request<Incoming>| {
+            // HTTP/2 bounds the size of the header list, not the count.
+            if request.headers().len() > max_headers {
+                guard.refuse(too_many_headers(max_headers).into_response())
+            } else {
+                guard.stream(service.call(request))
+            }
+        });
         let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
         builder
             .timer(TokioTimer::new())
+            // Pings detect dead peers while a handler works; they are not
+            // progress for the guard.
             .keep_alive_interval(Some(Duration::from_secs(20)))
             .keep_alive_timeout(Duration::from_secs(20))
-            .max_concurrent_streams(256);
+            .max_concurrent_streams(limits.h2_streams)
+            .max_header_list_size(u32::try_from(limits.head.max_head_size).unwrap_or(u32::MAX));
         let connection = builder.serve_connection(io, service);
         until_drained(connection, watcher, |c| c.graceful_shutdown()).await
     } else {
-        let io = TokioIo::new(GuardedIo {
-            io: stream,
-            guard: guard.clone(),
-        });
+        let io = TokioIo::new(Http1Io::new(stream, guard.clone(), limits.head));
         let service = service_fn(move |request: http::Request<Incoming>| {
-            guard.busy();
-            let response = service.call(request);
-            let guard = guard.clone();
-            async move {
-                let mut response = response.await;
-                match &mut response {
-                    // The connection leaves hyper (a WebSocket): no
-                    // deadline, and its writes no longer read the clock.
-                    Ok(response) if response.status() == http::StatusCode::SWITCHING_PROTOCOLS => {}
-                    Ok(response) => {
-                        guard.idle();
-                        response.body_mut().watch(&guard);
-                    }
-                    Err(never) => match *never {},
-                }
-                response
-            }
+            guard.answering(service.call(request))
         });
         let mut builder = hyper::server::conn::http1::Builder::new();
-        builder.keep_alive(true);
+        builder
+            .keep_alive(true)
+            .max_header_size(limits.head.max_head_size)
+            // The read buffer: hyper's minimum is 8 KiB.
+            .max_buf_size(limits.head.max_head_size.max(8 << 10));
+        if limits.head.max_headers != HYPER_MAX_HEADERS {
+            // Another count moves hyper's header parsing to the heap.
+            builder.max_headers(limits.head.max_headers);
+        }
         let connection = builder.serve_connection(io, service).with_upgrades();
         until_drained(connection, watcher, |c| c.graceful_shutdown()).await
     };
@@ -689,22 +820,143 @@ where
     }
 }
 
-/// Peeks at the first bytes: `Some(true)` for the HTTP/2 preface,
-/// `Some(false)` for anything else, `None` if the peer closed first.
-async fn sniff_h2(stream: &TcpStream) -> std::io::Result<Option<bool>> {
-    let mut buffer = [0u8; 24];
+/// 431 for more headers than `max`.
+fn too_many_headers(max: usize) -> Rejection {
+    Rejection::new(
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        format!("the request has more than {max} headers"),
+    )
+}
+
+/// RFC 9112: an HTTP/1.1 request has exactly one `Host` header (HTTP/1.0
+/// may have none; HTTP/2 has `:authority`). Checked before the routes and
+/// the tower layers.
+fn host_problem<B>(request: &http::Request<B>) -> Option<Rejection> {
+    if request.version() != http::Version::HTTP_11 {
+        return None;
+    }
+    let headers = request.headers();
+    // Clients send `Host` first, and most requests repeat no header name:
+    // then `Host` is there once, without a lookup.
+    if headers.len() == headers.keys_len() && headers.keys().next() == Some(&HOST) {
+        return None;
+    }
+    let mut hosts = headers.get_all(HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (Some(_), None) => None,
+        (None, _) => Some(Rejection::bad_request(
+            "an HTTP/1.1 request needs a `Host` header",
+        )),
+        (Some(_), Some(_)) => Some(Rejection::bad_request(
+            "a request has one `Host` header, not several",
+        )),
+    }
+}
+
+/// The first bytes of a connection, read to tell HTTP/2 from HTTP/1.
+struct Sniffed {
+    prefix: [u8; 24],
+    len: usize,
+}
+
+impl Sniffed {
+    fn is_h2(&self) -> bool {
+        self.prefix[..self.len] == H2_PREFACE[..]
+    }
+
+    /// The stream with these bytes put back in front.
+    fn rewind<S>(self, io: S) -> Rewind<S> {
+        Rewind {
+            prefix: self.prefix,
+            start: 0,
+            end: self.len,
+            io,
+        }
+    }
+}
+
+/// Reads the first bytes, until they differ from the HTTP/2 preface or
+/// are all of it; `None` if the peer closed first. A partial preface waits
+/// for more bytes (readiness, no polling on a timer).
+async fn sniff<S: AsyncRead + Unpin>(stream: &mut S) -> std::io::Result<Option<Sniffed>> {
+    let mut prefix = [0u8; 24];
+    let mut len = 0;
     loop {
-        let read = stream.peek(&mut buffer).await?;
+        let read = stream.read(&mut prefix[len..]).await?;
         if read == 0 {
             return Ok(None);
         }
-        if buffer[..read] != H2_PREFACE[..read] {
-            return Ok(Some(false));
+        len += read;
+        if prefix[..len] != H2_PREFACE[..len] || len == H2_PREFACE.len() {
+            return Ok(Some(Sniffed { prefix, len }));
         }
-        if read == H2_PREFACE.len() {
-            return Ok(Some(true));
+    }
+}
+
+/// A stream whose first bytes, already read, are read again.
+struct Rewind<S> {
+    prefix: [u8; 24],
+    start: usize,
+    end: usize,
+    io: S,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Rewind<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if self.start < self.end {
+            let n = (self.end - self.start).min(buf.remaining());
+            let start = self.start;
+            buf.put_slice(&self.prefix[start..start + n]);
+            self.start += n;
+            // Whatever follows, in the same read: a first read that holds
+            // the whole request head keeps hyper's read buffer at its
+            // initial size. What is not there yet (or an error) waits for
+            // the next read.
+            if buf.remaining() > 0 {
+                let _ = Pin::new(&mut self.io).poll_read(cx, buf);
+            }
+            return std::task::Poll::Ready(Ok(()));
         }
-        // A partial preface: wait for the rest (peek does not consume).
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Rewind<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
     }
 }
