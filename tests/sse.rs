@@ -186,6 +186,21 @@ async fn an_idle_stream_outlives_the_header_timeout_under_a_layer() {
     .await;
 }
 
+/// On HTTP/2 too: a connection whose only stream waits for its next event
+/// is not idle (a peer that stops reading is; see tests/hostile.rs).
+#[tokio::test]
+async fn an_idle_stream_over_http2_outlives_the_idle_timeout() {
+    let (server, sender) = start().await;
+    let mut h2 = http2(server.addr).await;
+    let response = open2(&mut h2, get("/events")).await;
+    let mut events = Events::new(response.into_body());
+    publish(&sender, 1, "before").await;
+    assert_eq!(events.next().await.unwrap()[1], "data: before");
+    tokio::time::sleep(common::IDLE_TIMEOUT * 3).await;
+    publish(&sender, 1, "after").await;
+    assert_eq!(events.next().await.unwrap()[1], "data: after");
+}
+
 #[tokio::test]
 async fn a_broken_event_cuts_the_stream_short() {
     let (server, _sender) = start().await;
