@@ -5,7 +5,7 @@
 //! a restart.
 
 mod common;
-#[path = "../usrv-crypto/tests/support/redis_server.rs"]
+#[path = "common/redis_server.rs"]
 mod redis_server;
 
 use std::time::Duration;

@@ -5,6 +5,12 @@
 //!
 //! Every network wait is bounded by [`LIMIT`] so that a broken server fails
 //! a test instead of hanging it.
+//!
+//! This folder is the one test harness of the workspace. Two of its files
+//! stand alone, for the member crates' own tests to include by path:
+//! `tls.rs` (a private CA and an HTTPS test server: `usrv/tests`) and
+//! `redis_server.rs` (a real `redis-server` on a free port: `usrv-crypto`'s
+//! and this package's replay-store tests).
 #![allow(dead_code)]
 
 pub mod openapi;

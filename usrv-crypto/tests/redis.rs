@@ -3,7 +3,7 @@
 //! not skip, when `redis-server` is not installed.
 #![cfg(feature = "redis")]
 
-#[path = "support/redis_server.rs"]
+#[path = "../../tests/common/redis_server.rs"]
 mod redis_server;
 
 use std::sync::Arc;

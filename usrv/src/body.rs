@@ -125,12 +125,18 @@ impl Body {
         ))
     }
 
-    /// Any [`http_body::Body`] of `Bytes` (a proxied body, say), streamed.
+    /// Any [`http_body::Body`] of `Bytes` (a proxied body, say), streamed;
+    /// a `Body` is returned as it is.
     pub fn new<B>(body: B) -> Body
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
+        let mut body = Some(body);
+        if let Some(own) = (&mut body as &mut dyn std::any::Any).downcast_mut::<Option<Body>>() {
+            return own.take().unwrap_or_default();
+        }
+        let body = body.expect("taken only when it is a Body");
         Body(Kind::Stream(Box::pin(body.map_err(Into::into))))
     }
 

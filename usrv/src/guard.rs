@@ -46,13 +46,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::StatusCode;
 use http_body::{Body as HttpBody, Frame, SizeHint};
-use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Either};
+use http_body_util::Either;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-use crate::body::{Body, BoxError};
+use crate::body::Body;
 use crate::rejection::Rejection;
 use crate::response::{IntoResponse, Response};
 
@@ -276,17 +275,6 @@ impl WatchedBody for Body {
     #[inline]
     fn watch(&mut self, guard: &Arc<ConnGuard>) {
         self.wrap_stream(|stream| Box::pin(GuardedBody::new(stream, guard.clone())));
-    }
-}
-
-/// The body of a layered service: watched unless its size is known (a body
-/// in memory, most likely).
-impl WatchedBody for UnsyncBoxBody<Bytes, BoxError> {
-    fn watch(&mut self, guard: &Arc<ConnGuard>) {
-        if self.size_hint().exact().is_none() {
-            let body = std::mem::take(self);
-            *self = GuardedBody::new(body, guard.clone()).boxed_unsync();
-        }
     }
 }
 

@@ -6,9 +6,7 @@
 //! route. Parameters are recorded as slices of the request path: a lookup
 //! allocates nothing.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
+use fnv::FnvHashMap;
 use http::{HeaderValue, Method};
 
 use crate::error::Error;
@@ -113,34 +111,14 @@ impl Endpoint {
 /// index, so that lookup cost does not grow with the number of routes.
 const INDEXED: usize = 8;
 
-/// FNV-1a: a fast hash for short path segments. The keys are the
-/// application's own literals, so hash flooding is not a concern.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
 #[derive(Default)]
 struct Node {
     /// Literal children, sorted by segment.
     literals: Vec<(Box<str>, Node)>,
-    /// Segment → position in `literals`, once there are many.
-    index: Option<HashMap<Box<str>, usize, BuildHasherDefault<Fnv>>>,
+    /// Segment → position in `literals`, once there are many. FNV suits
+    /// short path segments; the keys are the application's own literals,
+    /// so hash flooding is not a concern.
+    index: Option<FnvHashMap<Box<str>, usize>>,
     param: Option<Box<Node>>,
     rest: Option<Endpoint>,
     endpoint: Option<Endpoint>,

@@ -11,8 +11,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::header::HOST;
 use http::StatusCode;
-use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -24,22 +22,48 @@ use tower::{Layer, Service, ServiceExt};
 use usrv_crypto::{PublicKey, ReplayStore, SecretKey};
 
 use crate::app::{App, AppConfig};
+use crate::body::Body;
 use crate::error::Error;
 use crate::guard::{watchdog, ConnGuard, HeadLimits, Http1Io, Http2Io, WatchedBody};
 use crate::lifecycle::{Phase, Watch};
 use crate::rejection::Rejection;
-use crate::response::IntoResponse;
+use crate::response::{IntoResponse, Response};
 use crate::route::Route;
 use crate::tls::Tls;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// The app under the tower layers given to [`Server::layer`].
-pub type LayeredService = BoxCloneSyncService<
-    http::Request<Incoming>,
-    http::Response<UnsyncBoxBody<Bytes, BoxError>>,
-    BoxError,
->;
+/// The app under the tower layers given to [`Server::layer`]: a tower
+/// `Service` from a request (with hyper's body) to a [`Response`], cheap to
+/// clone. Layers wrap it; what they answer is turned back into a
+/// [`Response`] (any `http_body::Body` of `Bytes` goes).
+#[derive(Clone)]
+pub struct LayeredService(BoxCloneSyncService<http::Request<Incoming>, Response, BoxError>);
+
+impl Service<http::Request<Incoming>> for LayeredService {
+    type Response = Response;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, BoxError>> + Send>>;
+
+    #[inline]
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), BoxError>> {
+        self.0.poll_ready(cx)
+    }
+
+    #[inline]
+    fn call(&mut self, request: http::Request<Incoming>) -> Self::Future {
+        self.0.call(request)
+    }
+}
+
+impl std::fmt::Debug for LayeredService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LayeredService")
+    }
+}
 
 type Wrap = std::sync::Arc<dyn Fn(App) -> LayeredService + Send + Sync>;
 
@@ -428,11 +452,9 @@ where
     B::Error: Into<BoxError>,
 {
     let service = service
-        .map_response(|response: http::Response<B>| {
-            response.map(|body| body.map_err(Into::into).boxed_unsync())
-        })
+        .map_response(|response: http::Response<B>| response.map(Body::new))
         .map_err(Into::into);
-    BoxCloneSyncService::new(service)
+    LayeredService(BoxCloneSyncService::new(service))
 }
 
 /// A server bound to its address, ready to [`run`](Bound::run).
@@ -509,7 +531,7 @@ impl Bound {
                                     let layered = layered.clone();
                                     async move {
                                         if let Some(rejection) = host_problem(&request) {
-                                            return Ok(boxed_response(rejection.into_response()));
+                                            return Ok(rejection.into_response());
                                         }
                                         Ok::<_, Infallible>(match layered.oneshot(request).await {
                                             Ok(response) => response,
@@ -564,16 +586,9 @@ fn install_default_logging() {
 }
 
 /// A tower layer failed: log it, answer 500.
-fn layer_error(error: BoxError) -> http::Response<UnsyncBoxBody<Bytes, BoxError>> {
+fn layer_error(error: BoxError) -> Response {
     tracing::error!(target: "usrv", %error, "a tower layer failed");
-    boxed_response(Rejection::internal("a middleware failed").into_response())
-}
-
-/// The framework's own response, with the body type of layered services.
-fn boxed_response(
-    response: crate::response::Response,
-) -> http::Response<UnsyncBoxBody<Bytes, BoxError>> {
-    response.map(|body| body.boxed_unsync())
+    Rejection::internal("a middleware failed").into_response()
 }
 
 /// Ctrl-C, or SIGTERM on unix.

@@ -6,7 +6,8 @@
 //! two key files go through `usrv keygen`; the others are written here with
 //! the lowest cost the format accepts.
 
-mod support;
+#[path = "../../tests/common/tls.rs"]
+mod tls;
 
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -18,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 #[cfg(feature = "tls")]
-use support::tls::{TestPki, TlsServer, H2_AND_HTTP1};
+use tls::{TestPki, TlsServer, H2_AND_HTTP1};
 use usrv::crypto::{keyfile, PublicKey, SecretKey};
 use usrv::{route, Identity, Json};
 

@@ -2,13 +2,14 @@
 //! (HTTP/2 and HTTP/1.1 through ALPN), refused certificates, timeouts,
 //! connect errors, the User-Agent, and multipart files read from disk.
 
-mod support;
+#[path = "../../tests/common/tls.rs"]
+mod tls;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::tls::{TestPki, TlsServer, H2_AND_HTTP1, HTTP1_ONLY};
+use tls::{TestPki, TlsServer, H2_AND_HTTP1, HTTP1_ONLY};
 use usrv::client::{ClientError, MultipartForm, DEFAULT_USER_AGENT};
 use usrv::crypto::SecretKey;
 use usrv::http::Version;

@@ -1,11 +1,12 @@
 //! `USRV_TLS_CERT` and `USRV_TLS_KEY`. The environment is the process's: this
 //! binary holds one test, which changes the variables step by step.
 
-mod support;
+#[path = "../../tests/common/tls.rs"]
+mod tls;
 
 use std::time::Duration;
 
-use support::tls::{TempDir, TestPki};
+use tls::{TempDir, TestPki};
 use usrv::http::Version;
 use usrv::{route, Client};
 

@@ -3,7 +3,8 @@
 //! through ALPN, signed and sealed requests, plain HTTP on the TLS port, the
 //! slowloris guard around the handshake, and the start-up errors.
 
-mod support;
+#[path = "../../tests/common/tls.rs"]
+mod tls;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -11,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::tls::{TempDir, TestPki};
+use tls::{TempDir, TestPki};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::rustls::pki_types::pem::PemObject;

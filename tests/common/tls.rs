@@ -2,6 +2,7 @@
 //! time ([`TestPki`]), and a `usrv::App` served over rustls with
 //! hyper-util's auto connection builder, HTTP/1.1 and HTTP/2 chosen through
 //! ALPN ([`TlsServer`]). Everything listens on 127.0.0.1 only.
+#![allow(dead_code)] // each test binary uses part of it
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -1,4 +1,0 @@
-//! Helpers shared by the integration tests of this crate.
-#![allow(dead_code)]
-
-pub mod tls;
