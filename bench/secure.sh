@@ -16,8 +16,13 @@
 # callgrind: as callgrind.sh, with N1 (100) and N2 (600) requests one at a
 # time over one connection.
 #
-# Environment: MODES (of plain signed sealed), ROUNDS, SECONDS_PER_RUN,
-# CONCURRENCY, SERVER_CPU, CLIENT_CPU, N1, N2, SKIP_BUILD=1, OUT.
+# STORE=redis records the nonces in a redis-server started here on a free
+# port (USRV_REPLAY_STORE), instead of the default in-memory store: what a
+# shared replay store costs (bench/README.md).
+#
+# Environment: MODES (of plain signed sealed), STORE (memory, redis),
+# ROUNDS, SECONDS_PER_RUN, CONCURRENCY, SERVER_CPU, CLIENT_CPU, N1, N2,
+# SKIP_BUILD=1, OUT.
 set -euo pipefail
 
 # shellcheck source=lib.sh
@@ -37,7 +42,8 @@ done
 SERVERS=(usrv)
 PATH_UNDER_TEST=${ROUTE_PATH[json]}
 SECURE_BIN="$BENCH_DIR/target/release/secure-load"
-OUT=${OUT:-$BENCH_DIR/target/secure-$MODE-$(date -u +%Y%m%d-%H%M%S)}
+STORE=${STORE:-memory}
+OUT=${OUT:-$BENCH_DIR/target/secure-$MODE-$STORE-$(date -u +%Y%m%d-%H%M%S)}
 
 need ss iproute2
 need taskset util-linux
@@ -53,8 +59,28 @@ fi
 [ -x "${SERVER_BIN[usrv]}" ] || fail "missing binary ${SERVER_BIN[usrv]}"
 [ -x "$SECURE_BIN" ] || fail "missing binary $SECURE_BIN"
 mkdir -p "$OUT"
-trap stop_all EXIT
+REDIS_PID=""
+stop_redis() { [ -z "$REDIS_PID" ] || kill "$REDIS_PID" 2>/dev/null || true; }
+trap 'stop_all; stop_redis' EXIT
 trap 'exit 130' INT TERM
+case "$STORE" in
+memory) ;;
+redis)
+    need redis-server redis-server
+    free_port redis_port
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
+        >"$OUT/redis.log" 2>&1 &
+    REDIS_PID=$!
+    for _ in $(seq 100); do
+        listening "$redis_port" && break
+        sleep 0.05
+    done
+    listening "$redis_port" || fail "redis-server did not start (see $OUT/redis.log)"
+    export USRV_REPLAY_STORE="redis://127.0.0.1:$redis_port/0"
+    note "replay store: $USRV_REPLAY_STORE"
+    ;;
+*) fail "unknown STORE $STORE (memory, redis)" ;;
+esac
 
 RESULTS=$OUT/results.tsv
 
@@ -84,7 +110,7 @@ if [ "$MODE" = callgrind ]; then
     done
     {
         machine
-        echo "command: N1=$N1 N2=$N2 bench/secure.sh callgrind"
+        echo "command: STORE=$STORE N1=$N1 N2=$N2 bench/secure.sh callgrind"
         echo "setup: valgrind --tool=callgrind, USRV_WORKERS=1, GET $PATH_UNDER_TEST through usrv::Client, one at a time over one connection; (total(N2) - total(N1)) / (N2 - N1)"
         echo
         echo "| mode | server instructions/request | × plain |"
@@ -145,7 +171,7 @@ stop_all
 
 {
     machine
-    echo "command: ROUNDS=$ROUNDS SECONDS_PER_RUN=$SECONDS_PER_RUN CONCURRENCY=$CONCURRENCY bench/secure.sh"
+    echo "command: STORE=$STORE ROUNDS=$ROUNDS SECONDS_PER_RUN=$SECONDS_PER_RUN CONCURRENCY=$CONCURRENCY bench/secure.sh"
     echo "setup: usrv USRV_WORKERS=1 on core $SERVER_CPU; secure-load (usrv::Client, $CONCURRENCY in flight) on core $CLIENT_CPU; GET $PATH_UNDER_TEST; medians of $ROUNDS interleaved runs"
     echo
     echo "| mode | req/s | server CPU per request | × plain | server CPU busy |"
