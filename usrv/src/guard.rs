@@ -26,9 +26,14 @@
 //!
 //! hyper has a header timeout of its own, but it arms a timer and reads
 //! the socket once more for every request, about 1,500 instructions each.
-//! Here a request costs a few clock reads and atomic stores; one watchdog
-//! task per connection wakes about once per timeout and aborts the
-//! connection's task when its deadline has passed.
+//! Here a request reads no clock: it moves the connection's phase and
+//! counts the move, a few atomic stores. One watchdog task per connection
+//! wakes twice per header timeout, notes whether the phase or the count
+//! changed since it last looked, and aborts the connection's task once a
+//! phase with a deadline has stood still for its timeout: a stalled peer
+//! is closed between one and one and a half timeouts after its last
+//! progress. The watchdog also tells the connection when the server starts
+//! draining, so that the connection does not watch the server itself.
 //!
 //! [`Http1Io`] also gives hyper's own answers to unparsable requests (a
 //! bare 400, 414 or 431, written before any request reaches a service) the
@@ -38,12 +43,13 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::task::AtomicWaker;
 use http::StatusCode;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::Either;
@@ -52,11 +58,12 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use crate::body::Body;
+use crate::lifecycle::Watch;
 use crate::rejection::Rejection;
 use crate::response::{IntoResponse, Response};
 
 /// The phase of a connection, in the two top bits of [`ConnGuard::state`];
-/// the other bits hold when it began, in milliseconds since `opened`.
+/// the other bits count the moves, so that any progress changes the state.
 const PHASE: u64 = 3 << 62;
 /// Reading a request head: `header_timeout` runs.
 const HEAD: u64 = 0;
@@ -69,13 +76,18 @@ const BUSY: u64 = 3 << 62;
 
 /// The state one connection shares with its watchdog.
 pub(crate) struct ConnGuard {
-    opened: Instant,
     header_timeout: Duration,
     idle_timeout: Duration,
-    /// The phase and when it began.
+    /// The phase, and how many moves were made.
     state: AtomicU64,
     /// HTTP/2: the requests being answered (no deadline while there are).
     in_flight: AtomicUsize,
+    /// The connection's task, which the watchdog aborts.
+    connection: OnceLock<AbortHandle>,
+    /// The server is draining: the connection should finish what it has in
+    /// flight and close. Set by the watchdog, which then wakes `drain_waker`.
+    draining: AtomicBool,
+    drain_waker: AtomicWaker,
 }
 
 impl ConnGuard {
@@ -83,16 +95,14 @@ impl ConnGuard {
     /// `header_timeout`.
     pub fn new(header_timeout: Duration, idle_timeout: Duration) -> Arc<ConnGuard> {
         Arc::new(ConnGuard {
-            opened: Instant::now(),
             header_timeout,
             idle_timeout,
             state: AtomicU64::new(HEAD),
             in_flight: AtomicUsize::new(0),
+            connection: OnceLock::new(),
+            draining: AtomicBool::new(false),
+            drain_waker: AtomicWaker::new(),
         })
-    }
-
-    fn now(&self) -> u64 {
-        (self.opened.elapsed().as_millis() as u64).min(!PHASE)
     }
 
     fn phase(&self) -> u64 {
@@ -100,14 +110,31 @@ impl ConnGuard {
     }
 
     fn enter(&self, phase: u64) {
-        self.state.store(phase | self.now(), Ordering::Relaxed);
+        let moves = self.state.load(Ordering::Relaxed).wrapping_add(1) & !PHASE;
+        self.state.store(phase | moves, Ordering::Relaxed);
+    }
+
+    /// The task to abort when the deadline passes (set once, at spawn).
+    pub fn serve(&self, connection: AbortHandle) {
+        let _ = self.connection.set(connection);
+    }
+
+    /// Whether the server is draining; if not, `cx` is woken when it starts.
+    pub fn draining(&self, cx: &mut Context<'_>) -> bool {
+        self.drain_waker.register(cx.waker());
+        self.draining.load(Ordering::Acquire)
+    }
+
+    fn drain(&self) {
+        self.draining.store(true, Ordering::Release);
+        self.drain_waker.wake();
     }
 
     /// HTTP/1: a request head arrived, to be answered by `future`; no
     /// deadline runs until its response is ready, then writing it must
     /// progress.
     pub fn answering<F>(self: &Arc<Self>, future: F) -> Answering<F> {
-        self.state.store(BUSY, Ordering::Relaxed);
+        self.enter(BUSY);
         Answering {
             future,
             guard: self.clone(),
@@ -159,23 +186,25 @@ impl ConnGuard {
         self.enter(IDLE);
     }
 
-    /// When the current deadline falls, if one runs.
-    fn deadline(&self) -> Option<Instant> {
-        if self.in_flight.load(Ordering::Acquire) > 0 {
-            return None;
-        }
+    /// The state now, and how long it may stand still (`None`: no deadline
+    /// runs).
+    fn look(&self) -> (u64, Option<Duration>) {
+        // In-flight first: a request that ends moves the state before it
+        // leaves the count.
+        let in_flight = self.in_flight.load(Ordering::Acquire) > 0;
         let state = self.state.load(Ordering::Relaxed);
         let timeout = match state & PHASE {
-            HEAD => self.header_timeout,
-            BUSY => return None,
-            _ => self.idle_timeout,
+            _ if in_flight => None,
+            HEAD => Some(self.header_timeout),
+            BUSY => None,
+            _ => Some(self.idle_timeout),
         };
-        Some(self.opened + Duration::from_millis(state & !PHASE) + timeout)
+        (state, timeout)
     }
 
-    /// What the current deadline is for, for the log.
-    fn waiting_for(&self) -> &'static str {
-        match self.phase() {
+    /// What the deadline of `state` is for, for the log.
+    fn waiting_for(state: u64) -> &'static str {
+        match state & PHASE {
             HEAD => "no complete request within the header read timeout",
             _ => "no progress within the idle timeout",
         }
@@ -335,26 +364,40 @@ where
     }
 }
 
-/// Aborts `connection` when its guard's deadline passes; ends with the
-/// connection.
-pub(crate) async fn watchdog(guard: Arc<ConnGuard>, connection: AbortHandle) {
+/// Aborts the guarded connection once a phase with a deadline stood still
+/// for its timeout, and tells it when the server starts draining. Runs as
+/// long as the connection, whose task aborts it at the end; holds the
+/// connection's watch of the server's life meanwhile.
+pub(crate) async fn watchdog(guard: Arc<ConnGuard>, watch: Watch) {
+    // Looking twice per timeout, the shorter one (the phase may change to
+    // its between two looks): a stall is seen at most half a timeout late.
+    let step = (guard.header_timeout.min(guard.idle_timeout) / 2).max(Duration::from_millis(10));
+    let draining = watch.clone().left_serving();
+    let mut draining = std::pin::pin!(draining);
+    let mut drained = false;
+    let (mut seen, _) = guard.look();
+    let sleep = tokio::time::sleep(step);
+    let mut sleep = std::pin::pin!(sleep);
+    let mut since = Instant::now();
     loop {
-        // A head that starts brings the deadline closer: waking at least
-        // once per header timeout sees it in time.
-        let recheck = Instant::now() + guard.header_timeout;
-        let wake = guard
-            .deadline()
-            .map_or(recheck, |deadline| deadline.min(recheck));
-        tokio::time::sleep_until(wake).await;
-        if connection.is_finished() {
-            return;
+        tokio::select! {
+            () = &mut draining, if !drained => {
+                drained = true;
+                guard.drain();
+                continue;
+            }
+            () = sleep.as_mut() => {}
         }
-        if guard
-            .deadline()
-            .is_some_and(|deadline| deadline <= Instant::now())
-        {
-            tracing::debug!(target: "usrv", "closing a connection: {}", guard.waiting_for());
-            connection.abort();
+        let now = Instant::now();
+        let (state, timeout) = guard.look();
+        sleep.as_mut().reset(now + step);
+        if state != seen || timeout.is_none() {
+            (seen, since) = (state, now);
+        } else if timeout.is_some_and(|timeout| now.duration_since(since) >= timeout) {
+            tracing::debug!(target: "usrv", "closing a connection: {}", ConnGuard::waiting_for(state));
+            if let Some(connection) = guard.connection.get() {
+                connection.abort();
+            }
             return;
         }
     }

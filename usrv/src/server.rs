@@ -665,24 +665,23 @@ fn spawn_connection<S, B>(
     B::Error: Into<BoxError>,
 {
     let guard = ConnGuard::new(limits.header_timeout, limits.idle_timeout);
-    let connection = serve_connection(stream, tls, service, guard.clone(), limits, watcher);
-    let connection = connections.spawn(async move {
+    let watchdog = connections.spawn(watchdog(guard.clone(), watcher));
+    let connection = serve_connection(stream, tls, service, guard.clone(), limits);
+    guard.serve(connections.spawn(async move {
         connection.await;
         drop(permit);
-    });
-    connections.spawn(watchdog(guard, connection));
+        watchdog.abort();
+    }));
 }
 
 /// Serves one connection: over TLS, HTTP/2 or HTTP/1.1 as ALPN chose;
 /// otherwise HTTP/2 (prior knowledge) or HTTP/1.1 as its first bytes say.
-/// The connection holds its watch of the server's life until it ends.
 async fn serve_connection<S, B>(
     mut stream: TcpStream,
     tls: Option<Tls>,
     service: S,
     guard: Arc<ConnGuard>,
     limits: ConnLimits,
-    watcher: Watch,
 ) where
     S: hyper::service::Service<
             http::Request<Incoming>,
@@ -700,7 +699,7 @@ async fn serve_connection<S, B>(
     // the header timeout.
     if let Some(tls) = tls {
         if let Some((stream, is_h2)) = tls.accept(stream).await {
-            serve_stream(stream, is_h2, service, guard, limits, watcher).await;
+            serve_stream(stream, is_h2, service, guard, limits).await;
         }
         return;
     }
@@ -708,15 +707,7 @@ async fn serve_connection<S, B>(
         return;
     };
     let is_h2 = sniffed.is_h2();
-    serve_stream(
-        sniffed.rewind(stream),
-        is_h2,
-        service,
-        guard,
-        limits,
-        watcher,
-    )
-    .await;
+    serve_stream(sniffed.rewind(stream), is_h2, service, guard, limits).await;
 }
 
 /// Serves one connection as HTTP/2 or HTTP/1.1 (with upgrades, for
@@ -727,7 +718,6 @@ async fn serve_stream<IO, S, B>(
     service: S,
     guard: Arc<ConnGuard>,
     limits: ConnLimits,
-    watcher: Watch,
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: hyper::service::Service<
@@ -741,6 +731,7 @@ async fn serve_stream<IO, S, B>(
     B: http_body::Body<Data = Bytes> + WatchedBody + Send + 'static,
     B::Error: Into<BoxError>,
 {
+    let drain_guard = guard.clone();
     let result = if is_h2 {
         let io = TokioIo::new(Http2Io::new(stream, guard.clone()));
         let max_headers = limits.head.max_headers;
@@ -762,7 +753,7 @@ async fn serve_stream<IO, S, B>(
             .max_concurrent_streams(limits.h2_streams)
             .max_header_list_size(u32::try_from(limits.head.max_head_size).unwrap_or(u32::MAX));
         let connection = builder.serve_connection(io, service);
-        until_drained(connection, watcher, |c| c.graceful_shutdown()).await
+        until_drained(connection, drain_guard, |c| c.graceful_shutdown()).await
     } else {
         let io = TokioIo::new(Http1Io::new(stream, guard.clone(), limits.head));
         let service = service_fn(move |request: http::Request<Incoming>| {
@@ -779,7 +770,7 @@ async fn serve_stream<IO, S, B>(
             builder.max_headers(limits.head.max_headers);
         }
         let connection = builder.serve_connection(io, service).with_upgrades();
-        until_drained(connection, watcher, |c| c.graceful_shutdown()).await
+        until_drained(connection, drain_guard, |c| c.graceful_shutdown()).await
     };
     if let Err(error) = result {
         tracing::debug!(target: "usrv", %error, "connection ended with an error");
@@ -790,43 +781,35 @@ async fn serve_stream<IO, S, B>(
 /// flight and close.
 fn until_drained<C, T, E>(
     connection: C,
-    watch: Watch,
+    guard: Arc<ConnGuard>,
     shutdown: fn(Pin<&mut C>),
-) -> UntilDrained<C, impl Future<Output = ()>>
+) -> UntilDrained<C>
 where
     C: Future<Output = Result<T, E>>,
 {
     UntilDrained {
         connection,
-        draining: watch.clone().left_serving(),
+        guard,
         shutdown: Some(shutdown),
-        _watch: watch,
     }
 }
 
 pin_project_lite::pin_project! {
-    /// A connection and the watch of the server's life that it holds.
-    struct UntilDrained<C, D> {
+    /// A connection that its guard tells when the server drains.
+    struct UntilDrained<C> {
         #[pin]
         connection: C,
-        #[pin]
-        draining: D,
+        guard: Arc<ConnGuard>,
         shutdown: Option<fn(Pin<&mut C>)>,
-        // Held until the connection ends.
-        _watch: Watch,
     }
 }
 
-impl<C, D> Future for UntilDrained<C, D>
-where
-    C: Future,
-    D: Future<Output = ()>,
-{
+impl<C: Future> Future for UntilDrained<C> {
     type Output = C::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<C::Output> {
         let mut this = self.project();
-        if this.shutdown.is_some() && this.draining.poll(cx).is_ready() {
+        if this.shutdown.is_some() && this.guard.draining(cx) {
             if let Some(shutdown) = this.shutdown.take() {
                 shutdown(this.connection.as_mut());
             }
