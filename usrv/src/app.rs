@@ -25,7 +25,7 @@ use crate::openapi;
 use crate::protocol::{is_sealed, mentions_protocol};
 use crate::rejection::Rejection;
 use crate::response::{IntoResponse, Response, Upgrading};
-use crate::route::{Outcome, Route};
+use crate::route::{CatchPanic, Outcome, Route};
 use crate::router::{Found, Params, Router};
 use crate::secure::{read_ephemeral, Envelope, Security, SecurityConfig, Verified};
 
@@ -268,19 +268,8 @@ impl App {
     {
         let started = tracing::enabled!(target: "usrv", tracing::Level::INFO).then(Instant::now);
         let (mut parts, body) = request.into_parts();
-        let mut response = self.respond(&mut parts, body).await;
-        if parts.method == Method::HEAD {
-            // HTTP/1 drops a HEAD body by itself; HTTP/2 would send it as
-            // DATA frames, which clients reject. Keep only its length (a
-            // stream's, when it is known), and never run the stream.
-            if let Some(length) = HttpBody::size_hint(response.body()).exact() {
-                response
-                    .headers_mut()
-                    .entry(CONTENT_LENGTH)
-                    .or_insert_with(|| HeaderValue::from(length));
-            }
-            *response.body_mut() = Body::empty();
-        }
+        let response = self.respond(&mut parts, body).await;
+        let response = head_reply(&parts.method, response);
         if let Some(started) = started {
             tracing::info!(
                 target: "usrv",
@@ -292,6 +281,67 @@ impl App {
             );
         }
         response
+    }
+
+    /// Answers one request as [`handle`](Self::handle) does, without a
+    /// future of its own when it can: the common request (unsigned, to a
+    /// route that reads no body, while the request log is off) is routed
+    /// and its handler called right here, and a handler that answers at
+    /// once makes a ready future of its response. A server moves the
+    /// future a few times per request; this keeps it small.
+    pub(crate) fn dispatch<B>(&self, request: http::Request<B>) -> Dispatched
+    where
+        B: HttpBody + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        if !tracing::enabled!(target: "usrv", tracing::Level::INFO) {
+            let (parts, body) = request.into_parts();
+            match self.respond_at_once(&parts) {
+                Some(Outcome::Now(response)) => {
+                    return Dispatched::Now(Some(head_reply(&parts.method, response)));
+                }
+                Some(Outcome::Later(handler)) => {
+                    return Dispatched::Handler {
+                        handler,
+                        head: parts.method == Method::HEAD,
+                    };
+                }
+                None => {
+                    let app = self.clone();
+                    let request = http::Request::from_parts(parts, body);
+                    return Dispatched::Later(Box::pin(async move { app.handle(request).await }));
+                }
+            }
+        }
+        let app = self.clone();
+        Dispatched::Later(Box::pin(async move { app.handle(request).await }))
+    }
+
+    /// The handler's outcome, when the request needs nothing but its head:
+    /// an unsigned request to a route that reads no body and takes no
+    /// connection. `None` for anything else (errors included), which takes
+    /// the full path.
+    fn respond_at_once(&self, parts: &Parts) -> Option<Outcome> {
+        let inner = &*self.inner;
+        let mut params = Params::new();
+        let Found::Route(route) = inner
+            .router
+            .find(&parts.method, parts.uri.path(), &mut params)
+        else {
+            return None;
+        };
+        if route.streams() || route.signed || route.uses_body || mentions_protocol(&parts.headers) {
+            return None;
+        }
+        Some(call(
+            route,
+            parts,
+            &params,
+            &Bytes::new(),
+            None,
+            &inner.shared,
+            None,
+        ))
     }
 
     async fn respond<B>(&self, parts: &mut Parts, body: B) -> Response
@@ -677,6 +727,51 @@ impl App {
         }
         security.sign_reply(&verified, verified.seal_reply, &mut reply);
         reply
+    }
+}
+
+/// HTTP/1 drops a HEAD body by itself; HTTP/2 would send it as DATA
+/// frames, which clients reject. Keep only its length (a stream's, when it
+/// is known), and never run the stream.
+fn head_reply(method: &Method, mut response: Response) -> Response {
+    if method == Method::HEAD {
+        if let Some(length) = HttpBody::size_hint(response.body()).exact() {
+            response
+                .headers_mut()
+                .entry(CONTENT_LENGTH)
+                .or_insert_with(|| HeaderValue::from(length));
+        }
+        *response.body_mut() = Body::empty();
+    }
+    response
+}
+
+/// The answer of [`App::dispatch`]: ready, a handler's future, or the
+/// whole request's (boxed).
+pub(crate) enum Dispatched {
+    Now(Option<Response>),
+    Handler { handler: CatchPanic, head: bool },
+    Later(Pin<Box<dyn Future<Output = Response> + Send>>),
+}
+
+impl Future for Dispatched {
+    type Output = Result<Response, Infallible>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let response = match self.get_mut() {
+            Dispatched::Now(response) => response.take().expect("polled after it answered"),
+            Dispatched::Handler { handler, head } => {
+                let response = std::task::ready!(Pin::new(handler).poll(cx));
+                if *head {
+                    head_reply(&Method::HEAD, response)
+                } else {
+                    response
+                }
+            }
+            Dispatched::Later(future) => std::task::ready!(future.as_mut().poll(cx)),
+        };
+        Poll::Ready(Ok(response))
     }
 }
 

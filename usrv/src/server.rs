@@ -21,7 +21,7 @@ use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 use usrv_crypto::{PublicKey, ReplayStore, SecretKey};
 
-use crate::app::{App, AppConfig};
+use crate::app::{App, AppConfig, Dispatched};
 use crate::body::Body;
 use crate::error::Error;
 use crate::guard::{watchdog, ConnGuard, HeadLimits, Http1Io, Http2Io, WatchedBody};
@@ -515,13 +515,10 @@ impl Bound {
                             None => {
                                 let app = app.clone();
                                 let service = service_fn(move |request: http::Request<Incoming>| {
-                                    let app = app.clone();
-                                    async move {
-                                        if let Some(rejection) = host_problem(&request) {
-                                            return Ok(rejection.into_response());
-                                        }
-                                        Ok::<_, Infallible>(app.handle(request).await)
+                                    if let Some(rejection) = host_problem(&request) {
+                                        return Dispatched::Now(Some(rejection.into_response()));
                                     }
+                                    app.dispatch(request)
                                 });
                                 spawn_connection(&mut connections, stream, tls.clone(), service, limits, watcher, permit);
                             }
