@@ -268,8 +268,8 @@ impl App {
     {
         let started = tracing::enabled!(target: "usrv", tracing::Level::INFO).then(Instant::now);
         let (mut parts, body) = request.into_parts();
-        let response = self.respond(&mut parts, body).await;
-        let response = head_reply(&parts.method, response);
+        let mut response = self.respond(&mut parts, body).await;
+        head_reply(&parts.method, &mut response);
         if let Some(started) = started {
             tracing::info!(
                 target: "usrv",
@@ -297,8 +297,9 @@ impl App {
         if !tracing::enabled!(target: "usrv", tracing::Level::INFO) {
             let (parts, body) = request.into_parts();
             match self.respond_at_once(&parts) {
-                Some(Outcome::Now(response)) => {
-                    return Dispatched::Now(Some(head_reply(&parts.method, response)));
+                Some(Outcome::Now(mut response)) => {
+                    head_reply(&parts.method, &mut response);
+                    return Dispatched::Now(Some(response));
                 }
                 Some(Outcome::Later(handler)) => {
                     return Dispatched::Handler {
@@ -733,7 +734,7 @@ impl App {
 /// HTTP/1 drops a HEAD body by itself; HTTP/2 would send it as DATA
 /// frames, which clients reject. Keep only its length (a stream's, when it
 /// is known), and never run the stream.
-fn head_reply(method: &Method, mut response: Response) -> Response {
+fn head_reply(method: &Method, response: &mut Response) {
     if method == Method::HEAD {
         if let Some(length) = HttpBody::size_hint(response.body()).exact() {
             response
@@ -743,7 +744,6 @@ fn head_reply(method: &Method, mut response: Response) -> Response {
         }
         *response.body_mut() = Body::empty();
     }
-    response
 }
 
 /// The answer of [`App::dispatch`]: ready, a handler's future, or the
@@ -762,12 +762,11 @@ impl Future for Dispatched {
         let response = match self.get_mut() {
             Dispatched::Now(response) => response.take().expect("polled after it answered"),
             Dispatched::Handler { handler, head } => {
-                let response = std::task::ready!(Pin::new(handler).poll(cx));
+                let mut response = std::task::ready!(Pin::new(handler).poll(cx));
                 if *head {
-                    head_reply(&Method::HEAD, response)
-                } else {
-                    response
+                    head_reply(&Method::HEAD, &mut response);
                 }
+                response
             }
             Dispatched::Later(future) => std::task::ready!(future.as_mut().poll(cx)),
         };

@@ -119,9 +119,15 @@ impl ConnGuard {
         let _ = self.connection.set(connection);
     }
 
-    /// Whether the server is draining; if not, `cx` is woken when it starts.
-    pub fn draining(&self, cx: &mut Context<'_>) -> bool {
-        self.drain_waker.register(cx.waker());
+    /// `waker` is woken when the server starts draining (register it
+    /// before looking at [`is_draining`](Self::is_draining)).
+    pub fn wake_on_drain(&self, waker: &std::task::Waker) {
+        self.drain_waker.register(waker);
+    }
+
+    /// Whether the server is draining.
+    #[inline]
+    pub fn is_draining(&self) -> bool {
         self.draining.load(Ordering::Acquire)
     }
 

@@ -461,7 +461,10 @@ impl Route {
     /// borrowed from the request is held across its `.await`.
     pub(crate) fn invoke(&self, ctx: &Ctx<'_>) -> Outcome {
         match std::panic::catch_unwind(AssertUnwindSafe(|| (self.call)(ctx))) {
-            Ok(Ok(Answer::Ready(response))) => Outcome::Now(final_status(response)),
+            Ok(Ok(Answer::Ready(mut response))) => {
+                check_final_status(&mut response);
+                Outcome::Now(response)
+            }
             Ok(Ok(Answer::Pending(future))) => Outcome::Later(CatchPanic(future)),
             Ok(Err(rejection)) => Outcome::Now(rejection.into_response()),
             Err(panic) => Outcome::Now(panic_response(panic_text(&panic))),
@@ -493,7 +496,10 @@ impl Future for CatchPanic {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         match std::panic::catch_unwind(AssertUnwindSafe(|| self.0.as_mut().poll(cx))) {
-            Ok(poll) => poll.map(final_status),
+            Ok(poll) => poll.map(|mut response| {
+                check_final_status(&mut response);
+                response
+            }),
             Err(panic) => Poll::Ready(panic_response(panic_text(&panic))),
         }
     }
@@ -503,18 +509,18 @@ impl Future for CatchPanic {
 /// not a final answer, and HTTP has no status above 599); anything else is
 /// logged and answered 500. A 101 that switches protocols is marked by the
 /// code that performs the upgrade (the `Upgrading` response extension).
-fn final_status(response: Response) -> Response {
+fn check_final_status(response: &mut Response) {
     let status = response.status().as_u16();
     if (200..=599).contains(&status)
         || (status == 101 && response.extensions().get::<Upgrading>().is_some())
     {
-        return response;
+        return;
     }
     tracing::error!(target: "usrv", status, "a handler returned a status that is not a final HTTP status");
-    Rejection::internal(format!(
+    *response = Rejection::internal(format!(
         "the handler returned the status {status}, which is not a final HTTP status (200 to 599)"
     ))
-    .into_response()
+    .into_response();
 }
 
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> &str {

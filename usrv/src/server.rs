@@ -788,6 +788,7 @@ where
         connection,
         guard,
         shutdown: Some(shutdown),
+        registered: None,
     }
 }
 
@@ -798,6 +799,9 @@ pin_project_lite::pin_project! {
         connection: C,
         guard: Arc<ConnGuard>,
         shutdown: Option<fn(Pin<&mut C>)>,
+        // The waker the guard holds: a task's waker rarely changes, so it
+        // is handed over again only when it does.
+        registered: Option<std::task::Waker>,
     }
 }
 
@@ -806,9 +810,19 @@ impl<C: Future> Future for UntilDrained<C> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<C::Output> {
         let mut this = self.project();
-        if this.shutdown.is_some() && this.guard.draining(cx) {
-            if let Some(shutdown) = this.shutdown.take() {
-                shutdown(this.connection.as_mut());
+        if this.shutdown.is_some() {
+            if !this
+                .registered
+                .as_ref()
+                .is_some_and(|waker| waker.will_wake(cx.waker()))
+            {
+                this.guard.wake_on_drain(cx.waker());
+                *this.registered = Some(cx.waker().clone());
+            }
+            if this.guard.is_draining() {
+                if let Some(shutdown) = this.shutdown.take() {
+                    shutdown(this.connection.as_mut());
+                }
             }
         }
         this.connection.poll(cx)

@@ -9,6 +9,14 @@ use percent_encoding::percent_decode_str;
 /// when there is nothing to decode; an escape that is not two hex digits
 /// stays as it is. `Err` when the result is not UTF-8.
 pub(crate) fn percent_decode(raw: &str, plus_is_space: bool) -> Result<Cow<'_, str>, ()> {
+    // Most values have nothing to decode: one byte search then, rather than
+    // the decoder's byte-by-byte pass and a second UTF-8 check.
+    let bytes = raw.as_bytes();
+    if memchr::memchr(b'%', bytes).is_none()
+        && !(plus_is_space && memchr::memchr(b'+', bytes).is_some())
+    {
+        return Ok(Cow::Borrowed(raw));
+    }
     if plus_is_space && raw.contains('+') {
         let spaced = raw.replace('+', " ");
         let decoded = percent_decode_str(&spaced).decode_utf8().map_err(|_| ())?;
