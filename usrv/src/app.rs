@@ -759,18 +759,19 @@ impl Future for Dispatched {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let response = match self.get_mut() {
-            Dispatched::Now(response) => response.take().expect("polled after it answered"),
+        match self.get_mut() {
+            Dispatched::Now(response) => {
+                Poll::Ready(Ok(response.take().expect("polled after it answered")))
+            }
             Dispatched::Handler { handler, head } => {
                 let mut response = std::task::ready!(Pin::new(handler).poll(cx));
                 if *head {
                     head_reply(&Method::HEAD, &mut response);
                 }
-                response
+                Poll::Ready(Ok(response))
             }
-            Dispatched::Later(future) => std::task::ready!(future.as_mut().poll(cx)),
-        };
-        Poll::Ready(Ok(response))
+            Dispatched::Later(future) => future.as_mut().poll(cx).map(Ok),
+        }
     }
 }
 

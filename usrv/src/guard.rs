@@ -237,12 +237,16 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let mut output = std::task::ready!(this.future.poll(cx));
-        this.guard.enter(ANSWERED);
-        if let Ok(response) = &mut output {
-            response.body_mut().watch(this.guard);
+        // The response is looked at where it lies: it is not moved out of
+        // the `Poll` and back.
+        let mut poll = this.future.poll(cx);
+        if let Poll::Ready(output) = &mut poll {
+            this.guard.enter(ANSWERED);
+            if let Ok(response) = output {
+                response.body_mut().watch(this.guard);
+            }
         }
-        Poll::Ready(output)
+        poll
     }
 }
 
