@@ -294,7 +294,9 @@ impl App {
         B: HttpBody + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        if !tracing::enabled!(target: "usrv", tracing::Level::INFO) {
+        let request = if tracing::enabled!(target: "usrv", tracing::Level::INFO) {
+            request // logged: timed by `handle`
+        } else {
             let (parts, body) = request.into_parts();
             match self.respond_at_once(&parts) {
                 Some(Outcome::Now(mut response)) => {
@@ -302,18 +304,12 @@ impl App {
                     return Dispatched::Now(Some(response));
                 }
                 Some(Outcome::Later(handler)) => {
-                    return Dispatched::Handler {
-                        handler,
-                        head: parts.method == Method::HEAD,
-                    };
+                    let head = parts.method == Method::HEAD;
+                    return Dispatched::Handler { handler, head };
                 }
-                None => {
-                    let app = self.clone();
-                    let request = http::Request::from_parts(parts, body);
-                    return Dispatched::Later(Box::pin(async move { app.handle(request).await }));
-                }
+                None => http::Request::from_parts(parts, body),
             }
-        }
+        };
         let app = self.clone();
         Dispatched::Later(Box::pin(async move { app.handle(request).await }))
     }
@@ -343,6 +339,17 @@ impl App {
             &inner.shared,
             None,
         ))
+    }
+
+    /// Reads a request body whole, within the application's body limit and
+    /// body read timeout.
+    async fn read_body<B>(&self, body: B, headers: &HeaderMap) -> Result<Bytes, Rejection>
+    where
+        B: HttpBody,
+        B::Error: Into<BoxError>,
+    {
+        let inner = &*self.inner;
+        collect_body(body, headers, inner.body_limit, inner.shared.body_timeout).await
     }
 
     async fn respond<B>(&self, parts: &mut Parts, body: B) -> Response
@@ -428,14 +435,7 @@ impl App {
             return Rejection::unauthorized("this route needs a signed request").into_response();
         }
         let (bytes, unread) = if route.uses_body {
-            match read_body(
-                body,
-                &parts.headers,
-                inner.body_limit,
-                inner.shared.body_timeout,
-            )
-            .await
-            {
+            match self.read_body(body, &parts.headers).await {
                 Ok(bytes) => (bytes, None),
                 Err(rejection) => return rejection.into_response(),
             }
@@ -472,14 +472,7 @@ impl App {
         B::Error: Into<BoxError>,
     {
         let inner = &*self.inner;
-        match read_body(
-            body,
-            &parts.headers,
-            inner.body_limit,
-            inner.shared.body_timeout,
-        )
-        .await
-        {
+        match self.read_body(body, &parts.headers).await {
             Ok(body) => {
                 call(route, parts, params, &body, None, &inner.shared, None)
                     .finish()
@@ -526,14 +519,7 @@ impl App {
         let envelope = read_ephemeral(&parts.headers);
 
         let (body, unread) = if route.uses_body || head.is_some() {
-            match read_body(
-                body,
-                &parts.headers,
-                inner.body_limit,
-                inner.shared.body_timeout,
-            )
-            .await
-            {
+            match self.read_body(body, &parts.headers).await {
                 Ok(body) => (body, None),
                 Err(rejection) => return rejection.into_response(),
             }
@@ -706,14 +692,7 @@ impl App {
             return reply;
         };
         let envelope = read_ephemeral(&parts.headers);
-        let body = match read_body(
-            body,
-            &parts.headers,
-            inner.body_limit,
-            inner.shared.body_timeout,
-        )
-        .await
-        {
+        let body = match self.read_body(body, &parts.headers).await {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };
@@ -873,7 +852,7 @@ fn method_not_allowed(allow: &HeaderValue) -> Response {
 
 /// Collects the body, refusing more than `limit` bytes with 413 and a body
 /// still incomplete after `timeout` with 408.
-async fn read_body<B>(
+async fn collect_body<B>(
     body: B,
     headers: &HeaderMap,
     limit: usize,
