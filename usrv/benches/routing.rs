@@ -99,7 +99,7 @@ fn target(size: usize) -> String {
 fn find(router: &Router, path: &str) -> usize {
     let mut params = Params::new();
     match router.find(&Method::GET, path, &mut params) {
-        Found::Route(route) => route.line as usize + params.as_slice().len(),
+        Found::Route(route) => route.line as usize + params.len(),
         _ => 0,
     }
 }
@@ -109,7 +109,7 @@ fn find_extract(router: &Router, path: &str) -> (i64, String) {
     let Found::Route(_) = router.find(&Method::GET, path, &mut params) else {
         panic!("{path} has a route");
     };
-    let [id, name] = params.as_slice() else {
+    let (Some(id), Some(name), 2) = (params.get(0), params.get(1), params.len()) else {
         panic!("two parameters");
     };
     (

@@ -25,7 +25,7 @@ use crate::openapi;
 use crate::protocol::{is_sealed, mentions_protocol};
 use crate::rejection::Rejection;
 use crate::response::{IntoResponse, Response, Upgrading};
-use crate::route::{CatchPanic, Outcome, Route};
+use crate::route::{Outcome, Route};
 use crate::router::{Found, Params, Router};
 use crate::secure::{read_ephemeral, Envelope, Security, SecurityConfig, Verified};
 
@@ -298,17 +298,13 @@ impl App {
             request // logged: timed by `handle`
         } else {
             let (parts, body) = request.into_parts();
-            match self.respond_at_once(&parts) {
-                Some(Outcome::Now(mut response)) => {
-                    head_reply(&parts.method, &mut response);
-                    return Dispatched::Now(Some(response));
-                }
-                Some(Outcome::Later(handler)) => {
-                    let head = parts.method == Method::HEAD;
-                    return Dispatched::Handler { handler, head };
-                }
-                None => http::Request::from_parts(parts, body),
+            if let Some(outcome) = self.respond_at_once(&parts) {
+                return Dispatched::Routed {
+                    outcome: Some(outcome),
+                    head: parts.method == Method::HEAD,
+                };
             }
+            http::Request::from_parts(parts, body)
         };
         let app = self.clone();
         Dispatched::Later(Box::pin(async move { app.handle(request).await }))
@@ -725,12 +721,25 @@ fn head_reply(method: &Method, response: &mut Response) {
     }
 }
 
-/// The answer of [`App::dispatch`]: ready, a handler's future, or the
-/// whole request's (boxed).
+/// The answer of [`App::dispatch`]: a route's outcome (the response or the
+/// handler's future), or the whole request's future (boxed).
 pub(crate) enum Dispatched {
-    Now(Option<Response>),
-    Handler { handler: CatchPanic, head: bool },
+    /// `head`: the request was a `HEAD`, whose reply has no body.
+    Routed {
+        outcome: Option<Outcome>,
+        head: bool,
+    },
     Later(Pin<Box<dyn Future<Output = Response> + Send>>),
+}
+
+impl Dispatched {
+    /// A response ready now.
+    pub(crate) fn now(response: Response) -> Dispatched {
+        Dispatched::Routed {
+            outcome: Some(Outcome::Now(response)),
+            head: false,
+        }
+    }
 }
 
 impl Future for Dispatched {
@@ -739,11 +748,14 @@ impl Future for Dispatched {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.get_mut() {
-            Dispatched::Now(response) => {
-                Poll::Ready(Ok(response.take().expect("polled after it answered")))
-            }
-            Dispatched::Handler { handler, head } => {
-                let mut response = std::task::ready!(Pin::new(handler).poll(cx));
+            Dispatched::Routed { outcome, head } => {
+                let mut response = match outcome {
+                    Some(Outcome::Later(handler)) => std::task::ready!(Pin::new(handler).poll(cx)),
+                    _ => match outcome.take() {
+                        Some(Outcome::Now(response)) => response,
+                        _ => panic!("polled after it answered"),
+                    },
+                };
                 if *head {
                     head_reply(&Method::HEAD, &mut response);
                 }
@@ -766,7 +778,7 @@ fn call(
 ) -> Outcome {
     route.invoke(&Ctx {
         parts,
-        params: params.as_slice(),
+        params: params.as_slots(),
         body,
         arg_names: route.arg_names,
         identity,
@@ -776,13 +788,10 @@ fn call(
 }
 
 /// `OPTIONS` on a path whose routes do not answer it themselves: 204 with
-/// the methods they answer.
+/// the methods they answer (and `OPTIONS`).
 fn options(allow: &HeaderValue) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
-    let mut methods = allow.as_bytes().to_vec();
-    methods.extend_from_slice(b", OPTIONS");
-    let allow = HeaderValue::from_bytes(&methods).expect("method names are a valid header");
-    response.headers_mut().insert(ALLOW, allow);
+    response.headers_mut().insert(ALLOW, allow.clone());
     response
 }
 

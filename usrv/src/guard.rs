@@ -22,18 +22,19 @@
 //! between two events) is the server's silence, not the client's: no
 //! deadline runs then ([`GuardedBody`], put around streamed bodies only, so
 //! that a body in memory costs nothing). A connection upgraded to a
-//! WebSocket leaves hyper, and its watchdog ends with it.
+//! WebSocket leaves hyper, and the watchdog with it.
 //!
 //! hyper has a header timeout of its own, but it arms a timer and reads
 //! the socket once more for every request, about 1,500 instructions each.
 //! Here a request reads no clock: it moves the connection's phase and
-//! counts the move, a few atomic stores. One watchdog task per connection
-//! wakes twice per header timeout, notes whether the phase or the count
-//! changed since it last looked, and aborts the connection's task once a
-//! phase with a deadline has stood still for its timeout: a stalled peer
-//! is closed between one and one and a half timeouts after its last
-//! progress. The watchdog also tells the connection when the server starts
-//! draining, so that the connection does not watch the server itself.
+//! counts the move, a few atomic stores. One [`Watchdog`] thread per server
+//! looks at every connection twice per header timeout, notes whether the
+//! phase or the count changed since it last looked, and aborts a
+//! connection's task once a phase with a deadline has stood still for its
+//! timeout: a stalled peer is closed between one and one and a half
+//! timeouts after its last progress. The watchdog also tells the
+//! connections when the server starts draining, so that a connection does
+//! not watch the server itself.
 //!
 //! [`Http1Io`] also gives hyper's own answers to unparsable requests (a
 //! bare 400, 414 or 431, written before any request reaches a service) the
@@ -44,7 +45,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -55,10 +56,8 @@ use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::Either;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::task::AbortHandle;
-use tokio::time::Instant;
 
 use crate::body::Body;
-use crate::lifecycle::Watch;
 use crate::rejection::Rejection;
 use crate::response::{IntoResponse, Response};
 
@@ -374,42 +373,138 @@ where
     }
 }
 
-/// Aborts the guarded connection once a phase with a deadline stood still
-/// for its timeout, and tells it when the server starts draining. Runs as
-/// long as the connection, whose task aborts it at the end; holds the
-/// connection's watch of the server's life meanwhile.
-pub(crate) async fn watchdog(guard: Arc<ConnGuard>, watch: Watch) {
-    // Looking twice per timeout, the shorter one (the phase may change to
-    // its between two looks): a stall is seen at most half a timeout late.
-    let step = (guard.header_timeout.min(guard.idle_timeout) / 2).max(Duration::from_millis(10));
-    let draining = watch.clone().left_serving();
-    let mut draining = std::pin::pin!(draining);
-    let mut drained = false;
-    let (mut seen, _) = guard.look();
-    let sleep = tokio::time::sleep(step);
-    let mut sleep = std::pin::pin!(sleep);
-    let mut since = Instant::now();
-    loop {
-        tokio::select! {
-            () = &mut draining, if !drained => {
-                drained = true;
-                guard.drain();
-                continue;
-            }
-            () = sleep.as_mut() => {}
+/// The watchdog of one server's connections: a thread of its own that looks
+/// at every connection twice per (shorter) timeout, aborts those whose
+/// phase with a deadline stood still for its timeout, and forgets those
+/// that ended.
+///
+/// A thread rather than a timer on the runtime: a runtime with a timer
+/// pending reads the clock each time a worker parks, that is about once per
+/// request on a keep-alive connection; a connection costs no task of its
+/// own either. Dropping the `Watchdog` stops the thread.
+pub(crate) struct Watchdog {
+    shared: Arc<Watched>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// What the server and its watchdog thread share.
+struct Watched {
+    step: Duration,
+    list: Mutex<WatchList>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct WatchList {
+    connections: Vec<Entry>,
+    stopped: bool,
+}
+
+/// One connection, as the watchdog last saw it.
+struct Entry {
+    guard: Arc<ConnGuard>,
+    seen: u64,
+    since: std::time::Instant,
+}
+
+impl Watchdog {
+    /// Starts the thread for connections with these timeouts.
+    pub fn start(header_timeout: Duration, idle_timeout: Duration) -> std::io::Result<Watchdog> {
+        // Looking twice per timeout, the shorter one (the phase may change
+        // to its between two looks): a stall is seen at most half a timeout
+        // late.
+        let step = (header_timeout.min(idle_timeout) / 2).max(Duration::from_millis(10));
+        let shared = Arc::new(Watched {
+            step,
+            list: Mutex::new(WatchList::default()),
+            wake: Condvar::new(),
+        });
+        let watched = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("usrv-watchdog".into())
+            .spawn(move || watched.run())?;
+        Ok(Watchdog {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Watches a connection opened now (its first head is due within the
+    /// header timeout), until its task ends.
+    pub fn watch(&self, guard: Arc<ConnGuard>) {
+        let (seen, _) = guard.look();
+        let entry = Entry {
+            guard,
+            seen,
+            since: std::time::Instant::now(),
+        };
+        self.shared.lock().connections.push(entry);
+    }
+
+    /// Tells every connection that the server is draining: finish what is
+    /// in flight, take no new request.
+    pub fn drain(&self) {
+        for entry in &self.shared.lock().connections {
+            entry.guard.drain();
         }
-        let now = Instant::now();
-        let (state, timeout) = guard.look();
-        sleep.as_mut().reset(now + step);
-        if state != seen || timeout.is_none() {
-            (seen, since) = (state, now);
-        } else if timeout.is_some_and(|timeout| now.duration_since(since) >= timeout) {
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.shared.lock().stopped = true;
+        self.shared.wake.notify_one();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Watched {
+    fn lock(&self) -> std::sync::MutexGuard<'_, WatchList> {
+        // The list holds no invariant a panic could break.
+        self.list
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn run(&self) {
+        let mut list = self.lock();
+        loop {
+            list = match self.wake.wait_timeout(list, self.step) {
+                Ok((list, _)) => list,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+            if list.stopped {
+                return;
+            }
+            let now = std::time::Instant::now();
+            list.connections.retain_mut(|entry| entry.look(now));
+        }
+    }
+}
+
+impl Entry {
+    /// Whether to keep watching: `false` once the connection ended, or
+    /// after aborting it.
+    fn look(&mut self, now: std::time::Instant) -> bool {
+        let Some(connection) = self.guard.connection.get() else {
+            return true; // not spawned yet
+        };
+        if connection.is_finished() {
+            return false;
+        }
+        let (state, timeout) = self.guard.look();
+        if state != self.seen || timeout.is_none() {
+            (self.seen, self.since) = (state, now);
+            return true;
+        }
+        if timeout.is_some_and(|timeout| now.duration_since(self.since) >= timeout) {
             tracing::debug!(target: "usrv", "closing a connection: {}", ConnGuard::waiting_for(state));
-            if let Some(connection) = guard.connection.get() {
-                connection.abort();
-            }
-            return;
+            connection.abort();
+            return false;
         }
+        true
     }
 }
 

@@ -62,15 +62,6 @@ impl Lifecycle {
 pub(crate) struct Watch(watch::Receiver<Phase>);
 
 impl Watch {
-    /// Completes once the server leaves [`Phase::Serving`] (or is gone),
-    /// and lets go of this watch then: keep a clone for as long as the work
-    /// runs. Cheaper than [`reached`](Self::reached): a connection polls it
-    /// at every wake-up.
-    pub async fn left_serving(mut self) {
-        // Phases only move forward: any change leaves `Serving`.
-        let _ = self.0.changed().await;
-    }
-
     /// Completes once the phase is `phase` or later (never, if the server
     /// is gone without announcing it). WebSocket sessions wait on it.
     #[cfg_attr(not(feature = "ws"), allow(dead_code))]

@@ -69,6 +69,11 @@ impl MethodSet {
         self.0 & other.0 != 0
     }
 
+    /// The methods both sets have.
+    pub const fn intersection(self, other: MethodSet) -> MethodSet {
+        MethodSet(self.0 & other.0)
+    }
+
     /// Both sets together.
     pub const fn union(self, other: MethodSet) -> MethodSet {
         MethodSet(self.0 | other.0)

@@ -14,7 +14,9 @@ use crate::route::{Converter, MethodSet, Route, Segment, MAX_PARAMS};
 
 /// The raw (still percent-encoded) parameters of a matched path, in order.
 pub struct Params<'p> {
-    values: [&'p str; MAX_PARAMS],
+    // `None` past `len`: an array of `None` is all zero bytes, the cheapest
+    // to make for every request.
+    values: [Option<&'p str>; MAX_PARAMS],
     len: usize,
 }
 
@@ -22,13 +24,33 @@ impl<'p> Params<'p> {
     /// No parameters yet.
     pub fn new() -> Self {
         Params {
-            values: [""; MAX_PARAMS],
+            values: [None; MAX_PARAMS],
             len: 0,
         }
     }
 
+    /// The number of parameters.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The parameter at `index`, in path order.
+    pub fn get(&self, index: usize) -> Option<&'p str> {
+        self.values.get(index).copied().flatten()
+    }
+
     /// The parameters, in path order.
-    pub fn as_slice(&self) -> &[&'p str] {
+    pub fn iter(&self) -> impl Iterator<Item = &'p str> + '_ {
+        self.values[..self.len].iter().flatten().copied()
+    }
+
+    /// The parameters as the extractors see them.
+    pub(crate) fn as_slots(&self) -> &[Option<&'p str>] {
         &self.values[..self.len]
     }
 
@@ -36,9 +58,14 @@ impl<'p> Params<'p> {
         if self.len == MAX_PARAMS {
             return false;
         }
-        self.values[self.len] = value;
+        self.values[self.len] = Some(value);
         self.len += 1;
         true
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.values[len..self.len].fill(None);
+        self.len = len;
     }
 }
 
@@ -63,18 +90,23 @@ impl Endpoint {
     }
 
     fn insert(&mut self, route: &'static Route) -> Result<(), Error> {
-        if let Some((_, other)) = self
+        if let Some((methods, other)) = self
             .routes
             .iter()
             .find(|(methods, _)| methods.intersects(route.methods))
         {
+            let shared: Vec<&str> = methods
+                .intersection(route.methods)
+                .iter()
+                .map(Method::as_str)
+                .collect();
             return Err(Error::RouteConflict(format!(
-                "routes conflict: {} answers `{}` and {} answers `{}` for the same method {:?}",
+                "routes conflict: {} answers `{}` and {} answers `{}`, both for {}",
                 other.location(),
                 other.pattern,
                 route.location(),
                 route.pattern,
-                MethodSet::from_bits(0).union(route.methods),
+                shared.join(" and "),
             )));
         }
         self.routes.push((route.methods, route));
@@ -85,6 +117,10 @@ impl Endpoint {
         let mut names: Vec<&str> = all.iter().map(Method::as_str).collect();
         if all.intersects(MethodSet::of(&Method::GET)) && !names.contains(&"HEAD") {
             names.push("HEAD");
+        }
+        // The server answers `OPTIONS` itself when no route does.
+        if !names.contains(&"OPTIONS") {
+            names.push("OPTIONS");
         }
         self.allow = HeaderValue::from_str(&names.join(", ")).expect("method names are ASCII");
         Ok(())
@@ -125,25 +161,54 @@ struct Node {
 }
 
 impl Node {
+    #[inline]
     fn literal(&self, segment: &str) -> Option<&Node> {
         let index = match &self.index {
             Some(index) => *index.get(segment)?,
             None => self
                 .literals
                 .iter()
-                .position(|(literal, _)| **literal == *segment)?,
+                .position(|(literal, _)| same(literal.as_bytes(), segment.as_bytes()))?,
         };
         Some(&self.literals[index].1)
     }
 
+    /// The first endpoint in priority order, taking at each node the best
+    /// branch and never coming back: the answer whenever it leads anywhere,
+    /// found in one pass without recursion.
+    fn find_direct<'n, 'p>(
+        &'n self,
+        mut path: &'p str,
+        params: &mut Params<'p>,
+    ) -> Option<&'n Endpoint> {
+        let mut node = self;
+        loop {
+            if path.is_empty() {
+                return node.endpoint.as_ref();
+            }
+            let (segment, rest) = split_segment(path);
+            if let Some(child) = node.literal(segment) {
+                node = child;
+            } else if let (Some(child), false) = (&node.param, segment.is_empty()) {
+                if !params.push(segment) {
+                    return None;
+                }
+                node = child;
+            } else {
+                let endpoint = node.rest.as_ref()?;
+                let tail = path.strip_suffix('/').unwrap_or(path);
+                return (!tail.is_empty() && params.push(tail)).then_some(endpoint);
+            }
+            path = rest;
+        }
+    }
+
+    /// Every branch in priority order, backtracking when one leads nowhere.
     fn find<'n, 'p>(&'n self, path: &'p str, params: &mut Params<'p>) -> Option<&'n Endpoint> {
         if path.is_empty() {
             return self.endpoint.as_ref();
         }
-        let (segment, rest) = match path.bytes().position(|b| b == b'/') {
-            Some(slash) => (&path[..slash], &path[slash + 1..]),
-            None => (path, ""),
-        };
+        let (segment, rest) = split_segment(path);
         if let Some(child) = self.literal(segment) {
             if let Some(found) = child.find(rest, params) {
                 return Some(found);
@@ -157,7 +222,7 @@ impl Node {
                         return Some(found);
                     }
                 }
-                params.len = len;
+                params.truncate(len);
             }
         }
         if let Some(endpoint) = &self.rest {
@@ -167,6 +232,37 @@ impl Node {
             }
         }
         None
+    }
+}
+
+/// Whether two segments are equal. Path segments are short: they are
+/// compared as two overlapping words, where a call to `memcmp` would cost
+/// more than the comparison.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    fn u32_at(s: &[u8], at: usize) -> u32 {
+        u32::from_ne_bytes([s[at], s[at + 1], s[at + 2], s[at + 3]])
+    }
+    fn u64_at(s: &[u8], at: usize) -> u64 {
+        let mut word = [0; 8];
+        word.copy_from_slice(&s[at..at + 8]);
+        u64::from_ne_bytes(word)
+    }
+    let len = a.len();
+    len == b.len()
+        && match len {
+            0..=3 => a == b,
+            4..=8 => u32_at(a, 0) == u32_at(b, 0) && u32_at(a, len - 4) == u32_at(b, len - 4),
+            9..=16 => u64_at(a, 0) == u64_at(b, 0) && u64_at(a, len - 8) == u64_at(b, len - 8),
+            _ => a == b,
+        }
+}
+
+/// The first segment of a relative path and what follows its slash.
+fn split_segment(path: &str) -> (&str, &str) {
+    match path.bytes().position(|b| b == b'/') {
+        Some(slash) => (&path[..slash], &path[slash + 1..]),
+        None => (path, ""),
     }
 }
 
@@ -263,7 +359,16 @@ impl Router {
         let Some(relative) = path.strip_prefix('/') else {
             return Found::NotFound;
         };
-        match self.root.find(relative, params) {
+        // The direct walk is the backtracking search's first path: when it
+        // ends at an endpoint, that is the search's answer too.
+        let found = match self.root.find_direct(relative, params) {
+            Some(endpoint) => Some(endpoint),
+            None => {
+                params.truncate(0);
+                self.root.find(relative, params)
+            }
+        };
+        match found {
             None => Found::NotFound,
             Some(endpoint) => match endpoint.find(method) {
                 Ok(route) => Found::Route(route),
@@ -326,10 +431,9 @@ mod tests {
     fn lookup(router: &Router, method: Method, path: &str) -> Option<(&'static str, Vec<String>)> {
         let mut params = Params::new();
         match router.find(&method, path, &mut params) {
-            Found::Route(route) => Some((
-                route.name,
-                params.as_slice().iter().map(|s| s.to_string()).collect(),
-            )),
+            Found::Route(route) => {
+                Some((route.name, params.iter().map(|s| s.to_string()).collect()))
+            }
             _ => None,
         }
     }
@@ -397,7 +501,7 @@ mod tests {
         assert_eq!(lookup(&router, Method::HEAD, "/r").unwrap().0, "get");
         let mut params = Params::new();
         match router.find(&Method::DELETE, "/r", &mut params) {
-            Found::MethodNotAllowed(allow) => assert_eq!(allow, "GET, POST, PUT, HEAD"),
+            Found::MethodNotAllowed(allow) => assert_eq!(allow, "GET, POST, PUT, HEAD, OPTIONS"),
             _ => panic!("expected 405"),
         }
     }
@@ -414,6 +518,8 @@ mod tests {
         assert!(error.contains("tests::first"), "{error}");
         assert!(error.contains("tests::second"), "{error}");
         assert!(error.contains("router.rs:1"), "{error}");
+        // Only the shared method is named, as a word.
+        assert!(error.ends_with("both for GET"), "{error}");
         // Same shape, different methods: no conflict.
         Router::new([route("/a/<x>", GET, "g"), route("/a/<y>", POST, "p")]).unwrap();
         // Same method on a different shape: no conflict.

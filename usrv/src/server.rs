@@ -24,7 +24,7 @@ use usrv_crypto::{PublicKey, ReplayStore, SecretKey};
 use crate::app::{App, AppConfig, Dispatched};
 use crate::body::Body;
 use crate::error::Error;
-use crate::guard::{watchdog, ConnGuard, HeadLimits, Http1Io, Http2Io, WatchedBody};
+use crate::guard::{ConnGuard, HeadLimits, Http1Io, Http2Io, Watchdog, WatchedBody};
 use crate::lifecycle::{Phase, Watch};
 use crate::rejection::Rejection;
 use crate::response::{IntoResponse, Response};
@@ -503,6 +503,8 @@ impl Bound {
             settings.max_connections.clamp(1, Semaphore::MAX_PERMITS),
         ));
         let limits = settings.limits;
+        let watchdog =
+            Watchdog::start(limits.header_timeout, limits.idle_timeout).map_err(Error::Io)?;
         loop {
             tokio::select! {
                 // Reap finished connections so that the set stays small.
@@ -516,11 +518,11 @@ impl Bound {
                                 let app = app.clone();
                                 let service = service_fn(move |request: http::Request<Incoming>| {
                                     if let Some(rejection) = host_problem(&request) {
-                                        return Dispatched::Now(Some(rejection.into_response()));
+                                        return Dispatched::now(rejection.into_response());
                                     }
                                     app.dispatch(request)
                                 });
-                                spawn_connection(&mut connections, stream, tls.clone(), service, limits, watcher, permit);
+                                spawn_connection(&mut connections, &watchdog, stream, tls.clone(), service, limits, watcher, permit);
                             }
                             Some(layered) => {
                                 let layered = layered.clone();
@@ -536,7 +538,7 @@ impl Bound {
                                         })
                                     }
                                 });
-                                spawn_connection(&mut connections, stream, tls.clone(), service, limits, watcher, permit);
+                                spawn_connection(&mut connections, &watchdog, stream, tls.clone(), service, limits, watcher, permit);
                             }
                         }
                     }
@@ -553,6 +555,7 @@ impl Bound {
         tracing::info!(target: "usrv", "shutting down: finishing in-flight requests");
         let lifecycle = app.lifecycle();
         lifecycle.enter(Phase::Draining);
+        watchdog.drain();
         tokio::select! {
             () = lifecycle.all_done() => {}
             () = tokio::time::sleep(settings.shutdown_grace) => {
@@ -578,8 +581,13 @@ fn install_default_logging() {
         eprintln!("USRV_LOG={filter:?} is not a valid filter ({error}): logging at `info`");
         tracing_subscriber::EnvFilter::new("info")
     });
+    // Colours for a terminal only: a log file or journal gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     // Fails only when another subscriber won a race: then that one logs.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .try_init();
 }
 
 /// A tower layer failed: log it, answer 500.
@@ -639,10 +647,12 @@ struct ConnLimits {
     h2_streams: u32,
 }
 
-/// Spawns a connection's task and the watchdog of its guard. The
-/// connection holds its slot (`permit`) until it ends.
+/// Spawns a connection's task, under the watchdog. The connection holds
+/// its slot (`permit`) and its watch of the server's life until it ends.
+#[allow(clippy::too_many_arguments)]
 fn spawn_connection<S, B>(
     connections: &mut tokio::task::JoinSet<()>,
+    watchdog: &Watchdog,
     stream: TcpStream,
     tls: Option<Tls>,
     service: S,
@@ -662,13 +672,12 @@ fn spawn_connection<S, B>(
     B::Error: Into<BoxError>,
 {
     let guard = ConnGuard::new(limits.header_timeout, limits.idle_timeout);
-    let watchdog = connections.spawn(watchdog(guard.clone(), watcher));
     let connection = serve_connection(stream, tls, service, guard.clone(), limits);
     guard.serve(connections.spawn(async move {
         connection.await;
-        drop(permit);
-        watchdog.abort();
+        drop((permit, watcher));
     }));
+    watchdog.watch(guard);
 }
 
 /// Serves one connection: over TLS, HTTP/2 or HTTP/1.1 as ALPN chose;

@@ -10,11 +10,17 @@ use percent_encoding::percent_decode_str;
 /// stays as it is. `Err` when the result is not UTF-8.
 pub(crate) fn percent_decode(raw: &str, plus_is_space: bool) -> Result<Cow<'_, str>, ()> {
     // Most values have nothing to decode: one byte search then, rather than
-    // the decoder's byte-by-byte pass and a second UTF-8 check.
+    // the decoder's byte-by-byte pass and a second UTF-8 check. A short
+    // value is searched inline; `memchr` pays off from a few dozen bytes.
     let bytes = raw.as_bytes();
-    if memchr::memchr(b'%', bytes).is_none()
-        && !(plus_is_space && memchr::memchr(b'+', bytes).is_some())
-    {
+    let plain = match (bytes.len() < 32, plus_is_space) {
+        (true, _) => !bytes
+            .iter()
+            .any(|&b| b == b'%' || (plus_is_space && b == b'+')),
+        (false, false) => memchr::memchr(b'%', bytes).is_none(),
+        (false, true) => memchr::memchr2(b'%', b'+', bytes).is_none(),
+    };
+    if plain {
         return Ok(Cow::Borrowed(raw));
     }
     if plus_is_space && raw.contains('+') {

@@ -78,7 +78,7 @@ pub(crate) struct Unread {
 /// its methods.
 pub struct Ctx<'a> {
     pub(crate) parts: &'a Parts,
-    pub(crate) params: &'a [&'a str],
+    pub(crate) params: &'a [Option<&'a str>],
     pub(crate) body: &'a Bytes,
     /// The names of the handler's arguments.
     pub(crate) arg_names: &'static [&'static str],
@@ -142,7 +142,7 @@ impl<'a> Ctx<'a> {
 
     /// The raw (percent-encoded) path parameter at `index`.
     pub fn raw_param(&self, index: usize) -> Option<&'a str> {
-        self.params.get(index).copied()
+        self.params.get(index).copied().flatten()
     }
 
     /// The application's state value of type `T`, if it was given one

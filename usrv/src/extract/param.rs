@@ -280,7 +280,7 @@ fn shorten(value: &str) -> Cow<'_, str> {
 }
 
 fn path_value<'a>(ctx: &Ctx<'a>, index: usize, name: &str) -> Result<Cow<'a, str>, Rejection> {
-    let raw = ctx.params.get(index).copied().unwrap_or("");
+    let raw = ctx.raw_param(index).unwrap_or("");
     percent_decode(raw, false).map_err(|()| {
         Rejection::bad_request(format!(
             "path parameter `{name}` is not valid UTF-8 once percent-decoded"
