@@ -36,6 +36,9 @@ fn assert_names_both(message: &str) {
         );
     }
     assert!(!message.contains("third"), "{message}");
+    // One sentence that names the shared method only, as a word.
+    assert!(message.ends_with("both for GET"), "{message}");
+    assert!(!message.contains('{'), "{message}");
 }
 
 /// The line of this file where `needle` is (1-based).
@@ -57,6 +60,9 @@ async fn conflicting_routes_stop_the_server_from_starting() {
         .expect("the route table refuses the conflict");
     assert!(matches!(error, usrv::Error::RouteConflict(_)), "{error:?}");
     assert_names_both(&error.to_string());
+    // `main() -> Result<(), usrv::Error>` prints the error's `Debug`: the
+    // same sentence.
+    assert_eq!(format!("{error:?}"), error.to_string());
 }
 
 #[test]

@@ -59,3 +59,45 @@ async fn multipart_bodies_round_trip_and_bad_ones_get_4xx() {
 
     server.stop().await.unwrap();
 }
+
+/// Media-type parameters by the RFC: a quoted file name keeps its `;` and
+/// `=`, escapes are undone, names are case-insensitive and the boundary may
+/// be quoted; the client escapes what it sends so that names round-trip.
+#[tokio::test]
+async fn quoted_parameters_are_read_whole() {
+    let server = TestServer::start().await;
+    let client = Client::new(&server.url()).unwrap();
+
+    let raw = "--XX\r\n\
+        Content-Disposition: form-data; NAME=\"doc\"; FileName=\"a;b=c.txt\"\r\n\r\n\
+        one\r\n\
+        --XX\r\n\
+        Content-Disposition: form-data; name=\"quoted\"; filename=\"q \\\"x\\\" \\\\y.txt\"\r\n\r\n\
+        two!\r\n\
+        --XX--\r\n";
+    let reply = client
+        .post("/upload")
+        .body(raw, "Multipart/Form-Data; Boundary=\"XX\"")
+        .send()
+        .await
+        .unwrap();
+    let value: serde_json::Value = reply.json().unwrap();
+    assert_eq!(
+        value,
+        serde_json::json!([
+            [["doc", "a;b=c.txt", 3], ["quoted", "q \"x\" \\y.txt", 4]],
+            null
+        ])
+    );
+
+    let name = "odd; name=\"x\" \\ y";
+    let form = MultipartForm::new().file(name, "c:\\dir\\\"f\";.txt", "text/plain", b"abc");
+    let reply = client.post("/upload").multipart(form).send().await.unwrap();
+    let value: serde_json::Value = reply.json().unwrap();
+    assert_eq!(
+        value,
+        serde_json::json!([[[name, "c:\\dir\\\"f\";.txt", 3]], null])
+    );
+
+    server.stop().await.unwrap();
+}

@@ -121,7 +121,7 @@ async fn inside_axum_under_a_tower_http_layer() {
     )
     .await;
     reply.error(405, &[]);
-    assert_eq!(reply.header("allow"), Some("GET, HEAD"));
+    assert_eq!(reply.header("allow"), Some("GET, HEAD, OPTIONS"));
     common::send(addr, get_req("/usrv/panic"))
         .await
         .error(500, &[]);

@@ -92,7 +92,13 @@ impl MultipartForm {
         content_type: Option<&str>,
         data: &[u8],
     ) -> Self {
-        let quote = |s: &str| s.replace(['"', '\r', '\n'], "_");
+        // A quoted string (RFC 9110 §5.6.4): `\` and `"` escaped, which the
+        // server unescapes; line breaks cannot be sent.
+        let quote = |s: &str| {
+            s.replace(['\r', '\n'], "_")
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"")
+        };
         self.body
             .extend_from_slice(format!("--{}\r\n", self.boundary).as_bytes());
         let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", quote(name));
@@ -102,8 +108,13 @@ impl MultipartForm {
         self.body.extend_from_slice(disposition.as_bytes());
         self.body.extend_from_slice(b"\r\n");
         if let Some(content_type) = content_type {
-            self.body
-                .extend_from_slice(format!("Content-Type: {}\r\n", quote(content_type)).as_bytes());
+            self.body.extend_from_slice(
+                format!(
+                    "Content-Type: {}\r\n",
+                    content_type.replace(['\r', '\n'], "_")
+                )
+                .as_bytes(),
+            );
         }
         self.body.extend_from_slice(b"\r\n");
         self.body.extend_from_slice(data);

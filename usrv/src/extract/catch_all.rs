@@ -148,7 +148,11 @@ fn unexpected_pairs<'c>(
 }
 
 impl Kwargs {
-    /// The first unexpected value of `key`.
+    /// The first unexpected value of `key`. These are the query's values:
+    /// `get("method")` is a query parameter named `method`, which the
+    /// serialised object leaves out; the request's own are
+    /// [`method`](Self::method), [`headers`](Self::headers) and
+    /// [`body`](Self::body).
     pub fn get(&self, key: &str) -> Option<&str> {
         self.get_all(key).first().map(String::as_str)
     }
