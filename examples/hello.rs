@@ -34,7 +34,7 @@ pub fn kwargs(
 /// The positional catch-all (`*args`): the named values, then the other
 /// query values in order, the method, the headers and the body.
 #[route("/vargs", methods = ["GET", "POST"])]
-fn vargs(
+pub fn vargs(
     a: Option<String>,
     b: Option<String>,
     rest: Args,

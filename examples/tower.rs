@@ -6,22 +6,27 @@
 //! curl -i http://127.0.0.1:5000/axum/health    # axum's own route
 //! curl -i http://127.0.0.1:5000/hello/world    # usrv: "hello world"
 //! curl -i http://127.0.0.1:5000/add/2/3        # usrv: 5
+//! curl -i http://127.0.0.1:5000/add/9223372036854775807/1  # usrv: 400, the sum overflows
 //! ```
 //!
 //! Every response carries `x-powered-by: usrv+axum`, set by the layer.
 use axum::http::{HeaderName, HeaderValue};
 use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
-use usrv::route;
+use usrv::{route, Rejection};
 
 #[route("/hello/<name>")]
 fn hello(name: String) -> String {
     format!("hello {name}")
 }
 
+/// The sum of two 64-bit integers; 400 when it does not fit in one.
 #[route("/add/<int:a>/<int:b>")]
-fn add(a: i64, b: i64) -> (u16, i64) {
-    (200, a + b)
+fn add(a: i64, b: i64) -> Result<(u16, i64), Rejection> {
+    match a.checked_add(b) {
+        Some(sum) => Ok((200, sum)),
+        None => Err(Rejection::bad_request("the sum overflows a 64-bit integer")),
+    }
 }
 
 /// The axum application: its own routes, usrv's for everything else.

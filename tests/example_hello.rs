@@ -8,7 +8,7 @@ mod common;
 mod hello;
 
 use common::TestServer;
-use serde_json::json;
+use serde_json::{json, Value};
 use usrv::client::ClientError;
 
 #[test]
@@ -40,10 +40,51 @@ async fn every_route_through_its_typed_call() -> Result<(), ClientError> {
         ("a b/c".to_owned(), -5)
     );
 
+    // `kwargs` and `vargs` answer GET and POST: the typed call sends the
+    // first (GET); the POST goes to the same typed target, with a body.
+    assert_eq!(
+        hello::kwargs::uri(Some("Paris".into()), None),
+        "/kwargs?a=Paris"
+    );
     let (a, b, rest) = hello::kwargs::call(&client, Some("Paris".into()), None).await?;
     assert_eq!((a.as_deref(), b), (Some("Paris"), None));
     assert_eq!(rest["method"], json!("GET"));
     assert_eq!(rest["data"], json!(null));
+    assert!(rest["headers"].is_object());
+    let (a, b, rest): (Option<String>, Option<String>, Value) = client
+        .post(&hello::kwargs::uri(None, Some("12".into())))
+        .json(&json!({"k": [1]}))?
+        .send()
+        .await?
+        .json()?;
+    assert_eq!((a, b.as_deref()), (None, Some("12")));
+    assert_eq!(rest["method"], json!("POST"));
+    assert_eq!(rest["data"], json!({"k": [1]}));
+
+    assert_eq!(
+        hello::vargs::uri(Some("Paris".into()), Some("12".into())),
+        "/vargs?a=Paris&b=12"
+    );
+    let (a, b, rest) = hello::vargs::call(&client, Some("Paris".into()), Some("12".into())).await?;
+    assert_eq!((a.as_deref(), b.as_deref()), (Some("Paris"), Some("12")));
+    // No other query value: the method, the headers, the (empty) body.
+    let rest = rest.as_array().expect("args is an array");
+    assert_eq!(rest.len(), 3, "{rest:?}");
+    assert_eq!(rest[0], json!("GET"));
+    assert!(rest[1].is_object());
+    assert_eq!(rest[2], json!(null));
+    let (a, b, rest) = hello::vargs::call(&client, None, None).await?;
+    assert_eq!((a, b), (None, None));
+    assert_eq!(rest[0], json!("GET"));
+    let (a, b, rest): (Option<String>, Option<String>, Value) = client
+        .post(&hello::vargs::uri(Some("Paris".into()), None))
+        .json(&json!({"k": [1]}))?
+        .send()
+        .await?
+        .json()?;
+    assert_eq!((a.as_deref(), b), (Some("Paris"), None));
+    assert_eq!(rest, json!(["POST", rest[1].clone(), {"k": [1]}]));
+    assert!(rest[1].is_object());
 
     server.stop().await.expect("run() succeeds");
     Ok(())

@@ -1,6 +1,11 @@
 //! Snapshots of the OpenAPI documents of the examples, in
 //! `tests/openapi/<name>.json`. `USRV_UPDATE_SNAPSHOTS=1 cargo test` rewrites
 //! them; read the diff before committing it.
+//!
+//! `tests/openapi/check.sh` compares every example's served document with
+//! its snapshot too; it alone checks (and, with `USRV_UPDATE_SNAPSHOTS=1`,
+//! writes) those of `state`, `websocket` and `streaming`, whose routes take
+//! states of types private to the example, which a test cannot build.
 
 use std::path::PathBuf;
 

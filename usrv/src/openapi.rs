@@ -4,7 +4,7 @@
 //! then the framework's errors that the route can produce) and, for signed
 //! and encrypted routes, the secure protocol's headers.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde_json::{json, Map, Value};
 
@@ -13,6 +13,9 @@ use crate::schema::Schemas;
 
 /// Where the secure protocol is specified.
 pub const PROTOCOL_DOCUMENT: &str = "PROTOCOL.md";
+
+/// The operation id of `GET /puk`.
+const PUK_OPERATION_ID: &str = "usrv_public_key";
 
 /// The name of the shared error schema.
 const ERROR: &str = "Error";
@@ -29,31 +32,43 @@ pub(crate) struct Options {
 pub(crate) fn document(routes: &[&'static Route], options: &Options) -> Value {
     let mut routes = routes.to_vec();
     routes.sort_by(|a, b| (template(a), a.module, a.name).cmp(&(template(b), b.module, b.name)));
-    let ids = operation_ids(&routes);
+    let puk_taken = routes
+        .iter()
+        .any(|route| template(route) == "/puk" && route.methods().any(|m| *m == http::Method::GET));
+    let puk = options.puk && !puk_taken;
+    // One operation per route and method, in this order; each id qualified
+    // by its module and suffixed by its method first, then made unique.
+    let mut operations: Vec<(&'static Route, &'static http::Method)> = Vec::new();
+    let mut ids = Vec::new();
+    for (&route, id) in routes.iter().zip(operation_ids(&routes)) {
+        let methods: Vec<&'static http::Method> = route.methods().collect();
+        for &method in &methods {
+            ids.push(match methods.len() {
+                1 => id.clone(),
+                _ => format!("{id}_{}", method.as_str().to_ascii_lowercase()),
+            });
+            operations.push((route, method));
+        }
+    }
+    let reserved: &[&str] = match puk {
+        true => &[PUK_OPERATION_ID],
+        false => &[],
+    };
+    let ids = unique_ids(ids, reserved);
     let mut schemas = Schemas::new();
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     let mut uses = Security::default();
     let mut errors = BTreeMap::new();
-    for (route, id) in routes.iter().zip(&ids) {
-        let methods: Vec<&http::Method> = route.methods().collect();
-        for method in &methods {
-            let id = match methods.len() {
-                1 => id.clone(),
-                _ => format!("{id}_{}", method.as_str().to_ascii_lowercase()),
-            };
-            let operation = operation(route, id, options, &mut schemas, &mut errors);
-            uses.signed |= route.is_signed();
-            uses.encrypted |= route.is_encrypted();
-            paths
-                .entry(template(route))
-                .or_default()
-                .insert(method.as_str().to_ascii_lowercase(), operation);
-        }
+    for ((route, method), id) in operations.into_iter().zip(ids) {
+        let operation = operation(route, id, options, &mut schemas, &mut errors);
+        uses.signed |= route.is_signed();
+        uses.encrypted |= route.is_encrypted();
+        paths
+            .entry(template(route))
+            .or_default()
+            .insert(method.as_str().to_ascii_lowercase(), operation);
     }
-    let puk_taken = routes
-        .iter()
-        .any(|route| template(route) == "/puk" && route.methods().any(|m| *m == http::Method::GET));
-    if options.puk && !puk_taken {
+    if puk {
         paths
             .entry("/puk".to_owned())
             .or_default()
@@ -112,7 +127,7 @@ fn template(route: &Route) -> String {
 }
 
 /// The function's name, qualified by its module (`users_list`) when two
-/// routes share a name.
+/// routes share a name (not yet unique: see `unique_ids`).
 fn operation_ids(routes: &[&'static Route]) -> Vec<String> {
     routes
         .iter()
@@ -138,6 +153,27 @@ fn operation_ids(routes: &[&'static Route]) -> Vec<String> {
                 false => qualified,
                 true => format!("{}_{}", qualified, route.line),
             }
+        })
+        .collect()
+}
+
+/// The ids made unique, in order: the first of equal ids keeps it, the
+/// later ones get `_2`, `_3`... (skipping any id that another operation
+/// has or that is `reserved`). Qualifying by module and suffixing by method
+/// can still collide: a root `first_list` beside `first::list`, or the GET
+/// of a GET and POST route `thing` beside a function `thing_get`.
+fn unique_ids(ids: Vec<String>, reserved: &[&str]) -> Vec<String> {
+    let wanted: HashSet<String> = ids.iter().cloned().collect();
+    let mut taken: HashSet<String> = reserved.iter().map(|id| (*id).to_owned()).collect();
+    ids.into_iter()
+        .map(|id| {
+            if taken.insert(id.clone()) {
+                return id;
+            }
+            (2..)
+                .map(|n| format!("{id}_{n}"))
+                .find(|candidate| !wanted.contains(candidate) && taken.insert(candidate.clone()))
+                .expect("a free suffix")
         })
         .collect()
 }
@@ -545,7 +581,7 @@ fn error_response(description: &str) -> Value {
 /// `GET /puk`: the server key.
 fn puk_operation() -> Value {
     json!({
-        "operationId": "usrv_public_key",
+        "operationId": PUK_OPERATION_ID,
         "summary": "The server's public key",
         "description": format!(
             "The key that signs the replies to signed requests and that sealed bodies are sealed to (usrv/v1, see {PROTOCOL_DOCUMENT}): 32 bytes (an x-only secp256k1 key, BIP340), in hex."
@@ -640,6 +676,116 @@ fn security_note(encrypted: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::route::{Api, MethodSet};
+
+    const GET: u16 = 1;
+    const POST: u16 = 2;
+
+    /// A route of literal segments, as `#[route]` registers it.
+    fn route(
+        module: &'static str,
+        name: &'static str,
+        path: &'static str,
+        methods: u16,
+    ) -> &'static Route {
+        let segments: Vec<Segment> = path
+            .split('/')
+            .filter(|piece| !piece.is_empty())
+            .map(Segment::Literal)
+            .collect();
+        Box::leak(Box::new(Route {
+            name,
+            module,
+            file: "openapi.rs",
+            line: 1,
+            pattern: path,
+            segments: Box::leak(segments.into_boxed_slice()),
+            methods: MethodSet::from_bits(methods),
+            signed: false,
+            encrypted: false,
+            uses_body: false,
+            streams_body: false,
+            upgrades: false,
+            states: &[],
+            arg_names: &[],
+            call: |_| unreachable!("the document never calls a route"),
+            api: Api::NONE,
+        }))
+    }
+
+    /// `(path, method, operationId)` of every operation, in path order.
+    fn ids(routes: &[&'static Route], puk: bool) -> Vec<(String, String, String)> {
+        let options = Options {
+            puk,
+            allow_list: false,
+        };
+        let document = document(routes, &options);
+        let mut ids = Vec::new();
+        for (path, operations) in document["paths"].as_object().unwrap() {
+            for (method, operation) in operations.as_object().unwrap() {
+                let id = operation["operationId"].as_str().unwrap();
+                ids.push((path.clone(), method.clone(), id.to_owned()));
+            }
+        }
+        ids
+    }
+
+    fn owned(ids: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+        ids.iter()
+            .map(|(p, m, i)| ((*p).to_owned(), (*m).to_owned(), (*i).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn operation_ids_are_unique_after_qualification() {
+        // Registration order must not matter: the document sorts the routes.
+        let routes = [
+            route("app", "thing_get", "/thing_get", GET),
+            route("app::second", "list", "/second/list", GET),
+            route("app", "first_list", "/first_list", GET),
+            route("app", "thing", "/thing", GET | POST),
+            route("app::first", "list", "/first/list", GET),
+            route("app", "usrv_public_key", "/key", GET),
+        ];
+        let expected = [
+            // `first::list` and `second::list` are qualified by their
+            // module; the root `first_list` comes after `first::list`.
+            ("/first/list", "get", "first_list"),
+            ("/first_list", "get", "first_list_2"),
+            // The id of `GET /puk` is the framework's.
+            ("/key", "get", "usrv_public_key_2"),
+            ("/puk", "get", "usrv_public_key"),
+            ("/second/list", "get", "second_list"),
+            // `thing` answers GET and POST: `thing_get`, `thing_post`; the
+            // function `thing_get` comes after it.
+            ("/thing", "get", "thing_get"),
+            ("/thing", "post", "thing_post"),
+            ("/thing_get", "get", "thing_get_2"),
+        ];
+        assert_eq!(ids(&routes, true), owned(&expected));
+        let mut reversed = routes;
+        reversed.reverse();
+        assert_eq!(ids(&reversed, true), owned(&expected));
+        // Without `GET /puk`, its id is free.
+        let without = ids(&routes, false);
+        assert!(without.contains(&("/key".into(), "get".into(), "usrv_public_key".into())));
+        let mut unique: Vec<&String> = without.iter().map(|(_, _, id)| id).collect();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), without.len());
+    }
+
+    #[test]
+    fn suffixes_skip_the_ids_of_other_operations() {
+        let ids = |ids: &[&str], reserved: &[&str]| {
+            unique_ids(ids.iter().map(|id| (*id).to_owned()).collect(), reserved)
+        };
+        assert_eq!(ids(&["a", "b"], &[]), ["a", "b"]);
+        assert_eq!(ids(&["a", "a", "a"], &[]), ["a", "a_2", "a_3"]);
+        // `a_2` is an operation's own id: the second `a` takes `a_3`.
+        assert_eq!(ids(&["a", "a", "a_2"], &[]), ["a", "a_3", "a_2"]);
+        assert_eq!(ids(&["a", "b"], &["a"]), ["a_2", "b"]);
+    }
 
     #[test]
     fn doc_comments_split_into_summary_and_description() {
