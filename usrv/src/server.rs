@@ -672,12 +672,27 @@ fn spawn_connection<S, B>(
     B::Error: Into<BoxError>,
 {
     let guard = ConnGuard::new(limits.header_timeout, limits.idle_timeout);
-    let connection = serve_connection(stream, tls, service, guard.clone(), limits);
-    guard.serve(connections.spawn(async move {
-        connection.await;
-        drop((permit, watcher));
-    }));
+    // Spawned as it is: an `async` block around it would hold the future
+    // twice (before and while awaiting it), doubling the task.
+    let held = Held { permit, watcher };
+    guard.serve(connections.spawn(serve_connection(
+        stream,
+        tls,
+        service,
+        guard.clone(),
+        limits,
+        held,
+    )));
     watchdog.watch(guard);
+}
+
+/// What a connection holds until it ends: its slot among
+/// `max_connections`, and its watch of the server's life.
+struct Held {
+    #[allow(dead_code)] // held for its `Drop`
+    permit: Option<OwnedSemaphorePermit>,
+    #[allow(dead_code)] // held for its `Drop`
+    watcher: Watch,
 }
 
 /// Serves one connection: over TLS, HTTP/2 or HTTP/1.1 as ALPN chose;
@@ -688,6 +703,7 @@ async fn serve_connection<S, B>(
     service: S,
     guard: Arc<ConnGuard>,
     limits: ConnLimits,
+    _held: Held,
 ) where
     S: hyper::service::Service<
             http::Request<Incoming>,
@@ -703,10 +719,17 @@ async fn serve_connection<S, B>(
     // A peer that stays silent (or sends half a preface or half a TLS
     // handshake) is left to the guard's watchdog, which aborts this task at
     // the header timeout.
+    //
+    // The task holds this future's largest state for as long as the
+    // connection lives: TLS and HTTP/2 are boxed, so that a plain HTTP/1.1
+    // connection costs the size of its own state only.
     if let Some(tls) = tls {
-        if let Some((stream, is_h2)) = tls.accept(stream).await {
-            serve_stream(stream, is_h2, service, guard, limits).await;
-        }
+        Box::pin(async move {
+            if let Some((stream, is_h2)) = tls.accept(stream).await {
+                serve_stream(stream, is_h2, service, guard, limits).await;
+            }
+        })
+        .await;
         return;
     }
     let Ok(Some(sniffed)) = sniff(&mut stream).await else {
@@ -716,8 +739,8 @@ async fn serve_connection<S, B>(
     serve_stream(sniffed.rewind(stream), is_h2, service, guard, limits).await;
 }
 
-/// Serves one connection as HTTP/2 or HTTP/1.1 (with upgrades, for
-/// WebSockets), under the guard of `guard`.
+/// Serves one connection as HTTP/2 (boxed: see [`serve_connection`]) or
+/// HTTP/1.1 (with upgrades, for WebSockets), under the guard of `guard`.
 async fn serve_stream<IO, S, B>(
     stream: IO,
     is_h2: bool,
@@ -737,50 +760,96 @@ async fn serve_stream<IO, S, B>(
     B: http_body::Body<Data = Bytes> + WatchedBody + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let drain_guard = guard.clone();
     let result = if is_h2 {
-        let io = TokioIo::new(Http2Io::new(stream, guard.clone()));
-        let max_headers = limits.head.max_headers;
-        let service = service_fn(move |request: http::Request<Incoming>| {
-            // HTTP/2 bounds the size of the header list, not the count.
-            if request.headers().len() > max_headers {
-                guard.refuse(too_many_headers(max_headers).into_response())
-            } else {
-                guard.stream(service.call(request))
-            }
-        });
-        let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
-        builder
-            .timer(TokioTimer::new())
-            // Pings detect dead peers while a handler works; they are not
-            // progress for the guard.
-            .keep_alive_interval(Some(Duration::from_secs(20)))
-            .keep_alive_timeout(Duration::from_secs(20))
-            .max_concurrent_streams(limits.h2_streams)
-            .max_header_list_size(u32::try_from(limits.head.max_head_size).unwrap_or(u32::MAX));
-        let connection = builder.serve_connection(io, service);
-        until_drained(connection, drain_guard, |c| c.graceful_shutdown()).await
+        Box::pin(serve_h2(stream, service, guard, limits)).await
     } else {
-        let io = TokioIo::new(Http1Io::new(stream, guard.clone(), limits.head));
-        let service = service_fn(move |request: http::Request<Incoming>| {
-            guard.answering(service.call(request))
-        });
-        let mut builder = hyper::server::conn::http1::Builder::new();
-        builder
-            .keep_alive(true)
-            .max_header_size(limits.head.max_head_size)
-            // The read buffer: hyper's minimum is 8 KiB.
-            .max_buf_size(limits.head.max_head_size.max(8 << 10));
-        if limits.head.max_headers != HYPER_MAX_HEADERS {
-            // Another count moves hyper's header parsing to the heap.
-            builder.max_headers(limits.head.max_headers);
-        }
-        let connection = builder.serve_connection(io, service).with_upgrades();
-        until_drained(connection, drain_guard, |c| c.graceful_shutdown()).await
+        serve_h1(stream, service, guard, limits).await
     };
     if let Err(error) = result {
         tracing::debug!(target: "usrv", %error, "connection ended with an error");
     }
+}
+
+/// Serves an HTTP/2 connection.
+async fn serve_h2<IO, S, B>(
+    stream: IO,
+    service: S,
+    guard: Arc<ConnGuard>,
+    limits: ConnLimits,
+) -> Result<(), hyper::Error>
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::Service<
+            http::Request<Incoming>,
+            Response = http::Response<B>,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    B: http_body::Body<Data = Bytes> + WatchedBody + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let drain_guard = guard.clone();
+    let io = TokioIo::new(Http2Io::new(stream, guard.clone()));
+    let max_headers = limits.head.max_headers;
+    let service = service_fn(move |request: http::Request<Incoming>| {
+        // HTTP/2 bounds the size of the header list, not the count.
+        if request.headers().len() > max_headers {
+            guard.refuse(too_many_headers(max_headers).into_response())
+        } else {
+            guard.stream(service.call(request))
+        }
+    });
+    let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+    builder
+        .timer(TokioTimer::new())
+        // Pings detect dead peers while a handler works; they are not
+        // progress for the guard.
+        .keep_alive_interval(Some(Duration::from_secs(20)))
+        .keep_alive_timeout(Duration::from_secs(20))
+        .max_concurrent_streams(limits.h2_streams)
+        .max_header_list_size(u32::try_from(limits.head.max_head_size).unwrap_or(u32::MAX));
+    let connection = builder.serve_connection(io, service);
+    until_drained(connection, drain_guard, |c| c.graceful_shutdown()).await
+}
+
+/// Serves an HTTP/1.1 connection, with upgrades (WebSockets).
+async fn serve_h1<IO, S, B>(
+    stream: IO,
+    service: S,
+    guard: Arc<ConnGuard>,
+    limits: ConnLimits,
+) -> Result<(), hyper::Error>
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::Service<
+            http::Request<Incoming>,
+            Response = http::Response<B>,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    B: http_body::Body<Data = Bytes> + WatchedBody + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let drain_guard = guard.clone();
+    let io = TokioIo::new(Http1Io::new(stream, guard.clone(), limits.head));
+    let service =
+        service_fn(move |request: http::Request<Incoming>| guard.answering(service.call(request)));
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .keep_alive(true)
+        .max_header_size(limits.head.max_head_size)
+        // The read buffer: hyper's minimum is 8 KiB.
+        .max_buf_size(limits.head.max_head_size.max(8 << 10));
+    if limits.head.max_headers != HYPER_MAX_HEADERS {
+        // Another count moves hyper's header parsing to the heap.
+        builder.max_headers(limits.head.max_headers);
+    }
+    let connection = builder.serve_connection(io, service).with_upgrades();
+    until_drained(connection, drain_guard, |c| c.graceful_shutdown()).await
 }
 
 /// Runs a connection; once the server drains, asks it to finish what is in

@@ -1,6 +1,7 @@
 //! The raw hyper 1 baseline: hand-written matching of the three routes of
 //! `examples/bench.rs`, with the same bodies and content types. HTTP/1.1
-//! with keep-alive, one task per connection, `TCP_NODELAY` as usrv sets it.
+//! with keep-alive (or, with `BENCH_HTTP2=1`, HTTP/2 with prior knowledge),
+//! one task per connection, `TCP_NODELAY` as usrv sets it.
 //!
 //! `USRV_WORKERS=1 bench-hyper 127.0.0.1:5001`
 
@@ -11,10 +12,10 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
-use hyper::server::conn::http1;
+use hyper::server::conn::{http1, http2};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 use usrv_bench::{Message, HELLO};
 
@@ -112,6 +113,9 @@ fn route(request: &Request<Incoming>) -> Response<Full<Bytes>> {
 
 fn main() {
     let addr = usrv_bench::addr();
+    // `BENCH_HTTP2=1`: HTTP/2 with prior knowledge instead of HTTP/1.1
+    // (bench/conns.sh), each protocol through hyper's own builder.
+    let http2 = std::env::var_os("BENCH_HTTP2").is_some_and(|v| v == "1");
     usrv_bench::runtime().block_on(async move {
         let listener = TcpListener::bind(&addr)
             .await
@@ -127,10 +131,16 @@ fn main() {
                     let service = service_fn(|request: Request<Incoming>| async move {
                         Ok::<_, Infallible>(route(&request))
                     });
-                    let _ = http1::Builder::new()
-                        .keep_alive(true)
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    if http2 {
+                        let _ = http2::Builder::new(TokioExecutor::new())
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    } else {
+                        let _ = http1::Builder::new()
+                            .keep_alive(true)
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    }
                 });
             }
         })
