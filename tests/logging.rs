@@ -9,7 +9,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use usrv::route;
@@ -36,6 +36,15 @@ fn child_server() {
     runtime.block_on(async { usrv::serve().await }).unwrap();
 }
 
+/// One case at a time: a case picks a free port and hands it to its
+/// child, and another case's child must not take it meanwhile.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// A child serving on a free port, its standard output read line by line.
 struct Served {
     child: Child,
@@ -44,7 +53,18 @@ struct Served {
 }
 
 impl Served {
+    /// Starts a child; a few tries, as another process may take the free
+    /// port before the child binds it.
     fn start(mode: &str, usrv_log: Option<&str>) -> Served {
+        for _ in 0..5 {
+            if let Some(served) = Served::try_start(mode, usrv_log) {
+                return served;
+            }
+        }
+        panic!("the child never served");
+    }
+
+    fn try_start(mode: &str, usrv_log: Option<&str>) -> Option<Served> {
         let addr = {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             listener.local_addr().unwrap().to_string()
@@ -72,17 +92,21 @@ impl Served {
                 }
             }
         });
-        let served = Served { child, addr, lines };
-        served.wait_until_it_answers();
-        served
+        let mut served = Served { child, addr, lines };
+        served.answers().then_some(served)
     }
 
-    fn wait_until_it_answers(&self) {
+    /// Whether the child serves (`false` once it exited: the port was taken).
+    fn answers(&mut self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(&self.addr).is_err() {
+            if self.child.try_wait().unwrap().is_some() {
+                return false;
+            }
             assert!(Instant::now() < deadline, "the child never served");
             std::thread::sleep(Duration::from_millis(20));
         }
+        true
     }
 
     /// `GET path` on a connection of its own: the status line.
@@ -127,6 +151,7 @@ fn find<'a>(lines: &'a [String], needle: &str) -> Option<&'a String> {
 
 #[test]
 fn by_default_the_start_and_every_request_are_printed() {
+    let _serial = one_at_a_time();
     let served = Served::start("default", None);
     assert_eq!(served.get("/hello/ann"), "HTTP/1.1 200 OK");
     assert_eq!(served.get("/nowhere"), "HTTP/1.1 404 Not Found");
@@ -152,6 +177,7 @@ fn by_default_the_start_and_every_request_are_printed() {
 
 #[test]
 fn usrv_log_filters_what_is_printed() {
+    let _serial = one_at_a_time();
     let warn = Served::start("default", Some("warn"));
     assert_eq!(warn.get("/hello/bob"), "HTTP/1.1 200 OK");
     let lines = warn.lines_within(Duration::from_secs(1));
@@ -176,6 +202,7 @@ fn usrv_log_filters_what_is_printed() {
 
 #[test]
 fn an_applications_own_subscriber_is_left_alone() {
+    let _serial = one_at_a_time();
     // Its level is `warn`: had usrv installed its own, `USRV_LOG=info`
     // would print the start-up and request lines.
     let served = Served::start("own-subscriber", Some("info"));

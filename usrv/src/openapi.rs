@@ -676,7 +676,6 @@ fn security_note(encrypted: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::route::{Api, MethodSet};
 
     const GET: u16 = 1;
     const POST: u16 = 2;
@@ -688,29 +687,7 @@ mod tests {
         path: &'static str,
         methods: u16,
     ) -> &'static Route {
-        let segments: Vec<Segment> = path
-            .split('/')
-            .filter(|piece| !piece.is_empty())
-            .map(Segment::Literal)
-            .collect();
-        Box::leak(Box::new(Route {
-            name,
-            module,
-            file: "openapi.rs",
-            line: 1,
-            pattern: path,
-            segments: Box::leak(segments.into_boxed_slice()),
-            methods: MethodSet::from_bits(methods),
-            signed: false,
-            encrypted: false,
-            uses_body: false,
-            streams_body: false,
-            upgrades: false,
-            states: &[],
-            arg_names: &[],
-            call: |_| unreachable!("the document never calls a route"),
-            api: Api::NONE,
-        }))
+        crate::route::test_route(module, name, path, methods)
     }
 
     /// `(path, method, operationId)` of every operation, in path order.

@@ -541,3 +541,49 @@ fn panic_response(message: &str) -> Response {
     tracing::error!(target: "usrv", panic = message, "a handler panicked");
     Rejection::internal("the handler panicked").into_response()
 }
+
+/// A route built by hand for unit tests: `pattern` with `<name>`,
+/// `<int:name>`, `<path:name>` or other `<conv:name>` segments (as a
+/// string), answering the methods of `methods` (bit `i`: the `i`-th of
+/// `METHODS`); its handler is never called.
+#[cfg(test)]
+pub(crate) fn test_route(
+    module: &'static str,
+    name: &'static str,
+    pattern: &'static str,
+    methods: u16,
+) -> &'static Route {
+    let segments: Vec<Segment> = pattern
+        .split('/')
+        .filter(|piece| !piece.is_empty())
+        .map(
+            |piece| match piece.strip_prefix('<').and_then(|p| p.strip_suffix('>')) {
+                Some(inner) => match inner.split_once(':') {
+                    Some(("int", n)) => Segment::Param(Converter::Int, n),
+                    Some(("path", n)) => Segment::Param(Converter::Path, n),
+                    Some((_, n)) => Segment::Param(Converter::Str, n),
+                    None => Segment::Param(Converter::Any, inner),
+                },
+                None => Segment::Literal(piece),
+            },
+        )
+        .collect();
+    Box::leak(Box::new(Route {
+        name,
+        module,
+        file: "test.rs",
+        line: 1,
+        pattern,
+        segments: Box::leak(segments.into_boxed_slice()),
+        methods: MethodSet::from_bits(methods),
+        signed: false,
+        encrypted: false,
+        uses_body: false,
+        streams_body: false,
+        upgrades: false,
+        states: &[],
+        arg_names: &[],
+        call: |_| unreachable!("a test route is never called"),
+        api: Api::NONE,
+    }))
+}

@@ -381,48 +381,9 @@ impl Router {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::route::{Answer, Api};
-
-    fn call(_: &crate::extract::Ctx<'_>) -> Result<Answer, crate::rejection::Rejection> {
-        unreachable!("the router never calls a route")
-    }
 
     fn route(pattern: &'static str, methods: u16, name: &'static str) -> &'static Route {
-        let mut segments = Vec::new();
-        for piece in pattern.trim_start_matches('/').split('/') {
-            if piece.is_empty() {
-                continue;
-            }
-            segments.push(
-                match piece.strip_prefix('<').and_then(|p| p.strip_suffix('>')) {
-                    Some(inner) => match inner.split_once(':') {
-                        Some(("int", n)) => Segment::Param(Converter::Int, n),
-                        Some(("path", n)) => Segment::Param(Converter::Path, n),
-                        Some((_, n)) => Segment::Param(Converter::Str, n),
-                        None => Segment::Param(Converter::Any, inner),
-                    },
-                    None => Segment::Literal(piece),
-                },
-            );
-        }
-        Box::leak(Box::new(Route {
-            name,
-            module: "tests",
-            file: "router.rs",
-            line: 1,
-            pattern,
-            segments: Box::leak(segments.into_boxed_slice()),
-            methods: MethodSet::from_bits(methods),
-            signed: false,
-            encrypted: false,
-            uses_body: false,
-            streams_body: false,
-            upgrades: false,
-            states: &[],
-            arg_names: &[],
-            call,
-            api: Api::NONE,
-        }))
+        crate::route::test_route("tests", name, pattern, methods)
     }
 
     const GET: u16 = 1;
@@ -517,7 +478,7 @@ mod tests {
         .to_string();
         assert!(error.contains("tests::first"), "{error}");
         assert!(error.contains("tests::second"), "{error}");
-        assert!(error.contains("router.rs:1"), "{error}");
+        assert!(error.contains("test.rs:1"), "{error}");
         // Only the shared method is named, as a word.
         assert!(error.ends_with("both for GET"), "{error}");
         // Same shape, different methods: no conflict.

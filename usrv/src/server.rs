@@ -647,6 +647,43 @@ struct ConnLimits {
     h2_streams: u32,
 }
 
+/// What serves a connection's requests: a cloneable hyper service whose
+/// future can move to another worker.
+trait ConnService<B>:
+    hyper::service::Service<
+        http::Request<Incoming>,
+        Response = http::Response<B>,
+        Error = Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<S, B> ConnService<B> for S where
+    S: hyper::service::Service<
+            http::Request<Incoming>,
+            Response = http::Response<B>,
+            Error = Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + 'static
+{
+}
+
+/// A response body a connection can send, under its guard.
+trait ConnBody:
+    http_body::Body<Data = Bytes, Error: Into<BoxError>> + WatchedBody + Send + 'static
+{
+}
+
+impl<B> ConnBody for B where
+    B: http_body::Body<Data = Bytes, Error: Into<BoxError>> + WatchedBody + Send + 'static
+{
+}
+
 /// Spawns a connection's task, under the watchdog. The connection holds
 /// its slot (`permit`) and its watch of the server's life until it ends.
 #[allow(clippy::too_many_arguments)]
@@ -660,16 +697,8 @@ fn spawn_connection<S, B>(
     watcher: Watch,
     permit: Option<OwnedSemaphorePermit>,
 ) where
-    S: hyper::service::Service<
-            http::Request<Incoming>,
-            Response = http::Response<B>,
-            Error = Infallible,
-        > + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-    B: http_body::Body<Data = Bytes> + WatchedBody + Send + 'static,
-    B::Error: Into<BoxError>,
+    S: ConnService<B>,
+    B: ConnBody,
 {
     let guard = ConnGuard::new(limits.header_timeout, limits.idle_timeout);
     // Spawned as it is: an `async` block around it would hold the future
@@ -705,16 +734,8 @@ async fn serve_connection<S, B>(
     limits: ConnLimits,
     _held: Held,
 ) where
-    S: hyper::service::Service<
-            http::Request<Incoming>,
-            Response = http::Response<B>,
-            Error = Infallible,
-        > + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-    B: http_body::Body<Data = Bytes> + WatchedBody + Send + 'static,
-    B::Error: Into<BoxError>,
+    S: ConnService<B>,
+    B: ConnBody,
 {
     // A peer that stays silent (or sends half a preface or half a TLS
     // handshake) is left to the guard's watchdog, which aborts this task at
@@ -749,16 +770,8 @@ async fn serve_stream<IO, S, B>(
     limits: ConnLimits,
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    S: hyper::service::Service<
-            http::Request<Incoming>,
-            Response = http::Response<B>,
-            Error = Infallible,
-        > + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-    B: http_body::Body<Data = Bytes> + WatchedBody + Send + 'static,
-    B::Error: Into<BoxError>,
+    S: ConnService<B>,
+    B: ConnBody,
 {
     let result = if is_h2 {
         Box::pin(serve_h2(stream, service, guard, limits)).await
@@ -779,16 +792,8 @@ async fn serve_h2<IO, S, B>(
 ) -> Result<(), hyper::Error>
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    S: hyper::service::Service<
-            http::Request<Incoming>,
-            Response = http::Response<B>,
-            Error = Infallible,
-        > + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-    B: http_body::Body<Data = Bytes> + WatchedBody + Send + 'static,
-    B::Error: Into<BoxError>,
+    S: ConnService<B>,
+    B: ConnBody,
 {
     let drain_guard = guard.clone();
     let io = TokioIo::new(Http2Io::new(stream, guard.clone()));
@@ -823,16 +828,8 @@ async fn serve_h1<IO, S, B>(
 ) -> Result<(), hyper::Error>
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    S: hyper::service::Service<
-            http::Request<Incoming>,
-            Response = http::Response<B>,
-            Error = Infallible,
-        > + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-    B: http_body::Body<Data = Bytes> + WatchedBody + Send + 'static,
-    B::Error: Into<BoxError>,
+    S: ConnService<B>,
+    B: ConnBody,
 {
     let drain_guard = guard.clone();
     let io = TokioIo::new(Http1Io::new(stream, guard.clone(), limits.head));
