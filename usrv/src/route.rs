@@ -514,11 +514,20 @@ impl Future for CatchPanic {
 /// not a final answer, and HTTP has no status above 599); anything else is
 /// logged and answered 500. A 101 that switches protocols is marked by the
 /// code that performs the upgrade (the `Upgrading` response extension).
+#[inline]
 fn check_final_status(response: &mut Response) {
     let status = response.status().as_u16();
-    if (200..=599).contains(&status)
-        || (status == 101 && response.extensions().get::<Upgrading>().is_some())
-    {
+    if (200..=599).contains(&status) {
+        return;
+    }
+    refuse_status(response, status);
+}
+
+/// `check_final_status`'s rare path: a 101 of an upgrade passes, anything
+/// else becomes a logged 500.
+#[cold]
+fn refuse_status(response: &mut Response, status: u16) {
+    if status == 101 && response.extensions().get::<Upgrading>().is_some() {
         return;
     }
     tracing::error!(target: "usrv", status, "a handler returned a status that is not a final HTTP status");

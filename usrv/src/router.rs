@@ -149,7 +149,7 @@ const INDEXED: usize = 8;
 
 #[derive(Default)]
 struct Node {
-    /// Literal children, sorted by segment.
+    /// Literal children, in the order they were added.
     literals: Vec<(Box<str>, Node)>,
     /// Segment → position in `literals`, once there are many. FNV suits
     /// short path segments; the keys are the application's own literals,
@@ -163,14 +163,36 @@ struct Node {
 impl Node {
     #[inline]
     fn literal(&self, segment: &str) -> Option<&Node> {
-        let index = match &self.index {
-            Some(index) => *index.get(segment)?,
+        Some(&self.literals[self.position(segment)?].1)
+    }
+
+    #[inline]
+    fn position(&self, segment: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(segment).copied(),
             None => self
                 .literals
                 .iter()
-                .position(|(literal, _)| same(literal.as_bytes(), segment.as_bytes()))?,
-        };
-        Some(&self.literals[index].1)
+                .position(|(literal, _)| same(literal.as_bytes(), segment.as_bytes())),
+        }
+    }
+
+    /// Adds a literal child, indexed once there are many: each literal is
+    /// indexed once, so that building a table stays linear in its routes.
+    fn push_literal(&mut self, text: &str) -> usize {
+        let position = self.literals.len();
+        self.literals.push((text.into(), Node::default()));
+        match &mut self.index {
+            Some(index) => {
+                index.insert(text.into(), position);
+            }
+            None if self.literals.len() > INDEXED => {
+                let positions = self.literals.iter().enumerate();
+                self.index = Some(positions.map(|(i, (l, _))| (l.clone(), i)).collect());
+            }
+            None => {}
+        }
+        position
     }
 
     /// The first endpoint in priority order, taking at each node the best
@@ -310,20 +332,9 @@ impl Router {
         for segment in route.segments {
             node = match *segment {
                 Segment::Literal(text) => {
-                    let index = match node
-                        .literals
-                        .binary_search_by(|(literal, _)| (**literal).cmp(text))
-                    {
-                        Ok(index) => index,
-                        Err(index) => {
-                            node.literals.insert(index, (text.into(), Node::default()));
-                            if node.literals.len() > INDEXED {
-                                let positions = node.literals.iter().enumerate();
-                                node.index =
-                                    Some(positions.map(|(i, (l, _))| (l.clone(), i)).collect());
-                            }
-                            index
-                        }
+                    let index = match node.position(text) {
+                        Some(index) => index,
+                        None => node.push_literal(text),
                     };
                     &mut node.literals[index].1
                 }
@@ -487,19 +498,28 @@ mod tests {
         Router::new([route("/a/<x>", GET, "g"), route("/a/b", GET, "l")]).unwrap();
     }
 
+    fn router_pattern(i: usize) -> &'static str {
+        Box::leak(format!("/r{i}/<id>").into_boxed_str())
+    }
+
     #[test]
     fn many_routes() {
         let mut routes = Vec::new();
         for i in 0..1000 {
             let pattern: &'static str = Box::leak(format!("/r{i}/<id>").into_boxed_str());
-            routes.push(route(pattern, GET, "r"));
+            routes.push(route(pattern, GET, pattern));
         }
         let router = Router::new(routes).unwrap();
         assert_eq!(router.len(), 1000);
-        assert_eq!(
-            lookup(&router, Method::GET, "/r999/x"),
-            Some(("r", vec!["x".into()]))
-        );
+        // Every literal is found, those added before the index and after.
+        for i in 0..1000 {
+            let found = lookup(&router, Method::GET, &format!("/r{i}/x"));
+            assert_eq!(
+                found,
+                Some((router_pattern(i), vec!["x".into()])),
+                "/r{i}/x"
+            );
+        }
         assert_eq!(lookup(&router, Method::GET, "/r1000/x"), None);
     }
 }

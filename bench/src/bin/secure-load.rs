@@ -1,17 +1,25 @@
 //! The load client of the secure mode: GET requests to a usrv server
 //! through `usrv::Client`, plain, signed (`.signed()`: the request signed by
 //! the client, verified by the server, the reply signed by the server and
-//! verified by the client) or sealed (`.encrypted()`: signed, and the reply
-//! sealed to the client and opened by it).
+//! verified by the client) or sealed (`.encrypted()`: signed, the request
+//! body sealed to the server, and the reply sealed to the client and opened
+//! by it).
 //!
 //! ```text
 //! secure-load ADDR PATH MODE --count N                    # N requests, one at a time
 //! secure-load ADDR PATH MODE --seconds S --concurrency C  # C at a time for S seconds
+//! secure-load ADDR PATH MODE --count N --body BYTES       # POST BYTES bytes each time
 //! ```
 //!
 //! MODE is `plain`, `signed` or `sealed`. The server key is fetched from
 //! `GET /puk` before the count or the clock starts; the first reply's body
 //! is printed. Any error status or failed check stops it with exit code 1.
+//!
+//! `--body BYTES` (with either load) sends `POST PATH` with a body of that
+//! many bytes (`application/octet-stream`; sealed in `sealed` mode) instead
+//! of `GET PATH`, for a route that echoes it (`examples/scaling.rs`,
+//! `bench/scaling.sh`): every reply must be the same bytes, and the first
+//! reply's length is printed instead of its body.
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use usrv::client::ClientError;
 use usrv::crypto::SecretKey;
-use usrv::Client;
+use usrv::{Bytes, Client};
 
 #[derive(Clone, Copy)]
 enum Mode {
@@ -36,7 +44,7 @@ enum Load {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: secure-load ADDR PATH plain|signed|sealed (--count N | --seconds S --concurrency C)"
+        "usage: secure-load ADDR PATH plain|signed|sealed (--count N | --seconds S --concurrency C) [--body BYTES]"
     );
     ExitCode::from(2)
 }
@@ -56,6 +64,22 @@ fn main() -> ExitCode {
         let at = rest.iter().position(|a| a == flag)?;
         rest.get(at + 1)?.parse().ok()
     };
+    // Every argument after MODE is a known flag followed by its value.
+    let known = ["--count", "--seconds", "--concurrency", "--body"];
+    if rest.len() % 2 != 0
+        || rest
+            .chunks(2)
+            .any(|pair| !known.contains(&pair[0].as_str()) || pair[1].parse::<f64>().is_err())
+    {
+        return usage();
+    }
+    let body = match rest.iter().position(|a| a == "--body") {
+        None => None,
+        Some(at) => match rest.get(at + 1).and_then(|n| n.parse::<usize>().ok()) {
+            Some(n) => Some(Bytes::from(vec![b'x'; n])),
+            None => return usage(),
+        },
+    };
     let load = match (
         number("--count"),
         number("--seconds"),
@@ -72,7 +96,12 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    match runtime.block_on(run(addr, path, mode, load)) {
+    let target = Target {
+        path: path.clone(),
+        mode,
+        body,
+    };
+    match runtime.block_on(run(addr, target, load)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("secure-load: {error}");
@@ -81,21 +110,46 @@ fn main() -> ExitCode {
     }
 }
 
-async fn one(client: &Client, path: &str, mode: Mode) -> Result<usrv::client::Reply, ClientError> {
-    let request = client.get(path);
-    let request = match mode {
+/// What each request is: its path, its mode, and the body of a POST.
+#[derive(Clone)]
+struct Target {
+    path: String,
+    mode: Mode,
+    /// `--body`: POST this body (its clones share the bytes); the reply
+    /// must be the same bytes.
+    body: Option<Bytes>,
+}
+
+async fn one(client: &Client, target: &Target) -> Result<usrv::client::Reply, String> {
+    let request = match &target.body {
+        None => client.get(&target.path),
+        Some(body) => client
+            .post(&target.path)
+            .body(body.clone(), "application/octet-stream"),
+    };
+    let request = match target.mode {
         Mode::Plain => request,
         Mode::Signed => request.signed(),
         Mode::Sealed => request.encrypted(),
     };
-    let reply = request.send().await?;
-    if !matches!(mode, Mode::Plain) && !reply.is_authenticated() {
-        return Err(ClientError::UnsignedReply);
+    let reply = request.send().await.map_err(|e| e.to_string())?;
+    if !matches!(target.mode, Mode::Plain) && !reply.is_authenticated() {
+        return Err(ClientError::UnsignedReply.to_string());
+    }
+    if let Some(body) = &target.body {
+        if reply.bytes() != body {
+            return Err(format!(
+                "sent {} bytes, the reply has {} other ones",
+                body.len(),
+                reply.bytes().len()
+            ));
+        }
     }
     Ok(reply)
 }
 
-async fn run(addr: &str, path: &str, mode: Mode, load: Load) -> Result<(), String> {
+async fn run(addr: &str, target: Target, load: Load) -> Result<(), String> {
+    let path = target.path.as_str();
     let client = Client::new(&format!("http://{addr}"))
         .map_err(|e| e.to_string())?
         .with_key(SecretKey::generate());
@@ -103,20 +157,27 @@ async fn run(addr: &str, path: &str, mode: Mode, load: Load) -> Result<(), Strin
         .server_key()
         .await
         .map_err(|e| format!("cannot fetch the server key: {e}"))?;
-    let first = one(&client, path, mode)
+    let first = one(&client, &target)
         .await
         .map_err(|e| format!("{path}: {e}"))?;
-    println!(
-        "first reply: {} {}",
-        first.status().as_u16(),
-        first.text().unwrap_or("(not text)")
-    );
+    match target.body {
+        None => println!(
+            "first reply: {} {}",
+            first.status().as_u16(),
+            first.text().unwrap_or("(not text)")
+        ),
+        Some(_) => println!(
+            "first reply: {} ({} bytes)",
+            first.status().as_u16(),
+            first.bytes().len()
+        ),
+    }
     let started = Instant::now();
     let done = match load {
         Load::Count(n) => {
             // The first request counts: N in all, one at a time.
             for i in 1..n {
-                one(&client, path, mode)
+                one(&client, &target)
                     .await
                     .map_err(|e| format!("request {i}: {e}"))?;
             }
@@ -130,10 +191,10 @@ async fn run(addr: &str, path: &str, mode: Mode, load: Load) -> Result<(), Strin
             let until = started + Duration::from_secs_f64(seconds);
             let mut tasks = tokio::task::JoinSet::new();
             for _ in 0..concurrency {
-                let (client, path, done) = (client.clone(), path.to_owned(), done.clone());
+                let (client, target, done) = (client.clone(), target.clone(), done.clone());
                 tasks.spawn(async move {
                     while Instant::now() < until {
-                        one(&client, &path, mode).await.map_err(|e| e.to_string())?;
+                        one(&client, &target).await?;
                         done.fetch_add(1, Ordering::Relaxed);
                     }
                     Ok::<_, String>(())

@@ -72,6 +72,7 @@ pub fn function(route: &Route<'_>) -> TokenStream {
     let doc = uri_doc(route, &arguments);
     quote! {
         #[doc = #doc]
+        #[allow(clippy::too_many_arguments)]
         #vis fn #uri(#(#uri_params),*) -> ::std::string::String
         where
             #(#bounds,)*
@@ -80,6 +81,7 @@ pub fn function(route: &Route<'_>) -> TokenStream {
         }
 
         /// The target, from references to the values.
+        #[allow(clippy::too_many_arguments)]
         fn __usrv_target(#(#names: &#types),*) -> ::std::string::String
         where
             #(#bounds,)*
