@@ -4,7 +4,8 @@
 # keep-alive connections that each had one request answered, then, on
 # another fresh start, with H2_CONNS (1,000) idle HTTP/2 connections
 # (prior knowledge, one request each). The raw hyper baseline serves each
-# protocol with hyper's own builder (BENCH_HTTP2=1 for HTTP/2); axum serves
+# protocol with hyper's own builder (for HTTP/2 a build with the `http2`
+# feature, in bench/target/http2, run with BENCH_HTTP2=1); axum serves
 # HTTP/2 through hyper-util, as usrv does.
 #
 #   bench/conns.sh                    # builds, then hyper, axum, usrv
@@ -25,6 +26,14 @@ OUT=${OUT:-$BENCH_DIR/target/conns-$(date -u +%Y%m%d-%H%M%S)}
     fail "ulimit -n is too low for $H1_CONNS connections"
 need ss iproute2
 build_all
+# The raw hyper baseline with HTTP/2 built in, apart from the HTTP/1.1 one.
+HYPER_H2_BIN=$BENCH_DIR/target/http2/release/bench-hyper
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    note "building bench-hyper with HTTP/2 (release, target/http2)"
+    (cd "$BENCH_DIR" && cargo build --release --quiet --features http2 --bin bench-hyper \
+        --target-dir "$BENCH_DIR/target/http2") || fail "cannot build bench-hyper with http2"
+fi
+[ -x "$HYPER_H2_BIN" ] || fail "missing binary $HYPER_H2_BIN"
 mkdir -p "$OUT"
 trap stop_all EXIT
 trap 'exit 130' INT TERM
@@ -43,7 +52,10 @@ for server in "${SERVERS[@]}"; do
         if [ "$protocol" = h2 ] && [ "$server" = hyper ]; then
             # The baseline serves HTTP/2 only when asked (conns.py checks
             # every answer).
+            h1_bin=${SERVER_BIN[hyper]}
+            SERVER_BIN[hyper]=$HYPER_H2_BIN
             start "$server" "$port" "$OUT/$server-$protocol.log" env BENCH_HTTP2=1
+            SERVER_BIN[hyper]=$h1_bin
         else
             start "$server" "$port" "$OUT/$server-$protocol.log"
             check "$server" "$port" plaintext

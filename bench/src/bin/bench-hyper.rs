@@ -1,7 +1,9 @@
 //! The raw hyper 1 baseline: hand-written matching of the three routes of
 //! `examples/bench.rs`, with the same bodies and content types. HTTP/1.1
-//! with keep-alive (or, with `BENCH_HTTP2=1`, HTTP/2 with prior knowledge),
-//! one task per connection, `TCP_NODELAY` as usrv sets it.
+//! with keep-alive, one task per connection, `TCP_NODELAY` as usrv sets it.
+//! Built with the `http2` feature (`conns.sh` builds it so, in a target
+//! directory of its own, so that the HTTP/1.1 baseline stays a build
+//! without HTTP/2), `BENCH_HTTP2=1` serves HTTP/2 with prior knowledge.
 //!
 //! `USRV_WORKERS=1 bench-hyper 127.0.0.1:5001`
 
@@ -12,10 +14,10 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
-use hyper::server::conn::{http1, http2};
+use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use usrv_bench::{Message, HELLO};
 
@@ -113,9 +115,9 @@ fn route(request: &Request<Incoming>) -> Response<Full<Bytes>> {
 
 fn main() {
     let addr = usrv_bench::addr();
-    // `BENCH_HTTP2=1`: HTTP/2 with prior knowledge instead of HTTP/1.1
-    // (bench/conns.sh), each protocol through hyper's own builder.
-    let http2 = std::env::var_os("BENCH_HTTP2").is_some_and(|v| v == "1");
+    // `BENCH_HTTP2=1` (with the `http2` feature): HTTP/2 with prior
+    // knowledge instead of HTTP/1.1, through hyper's own builder.
+    let http2 = cfg!(feature = "http2") && std::env::var_os("BENCH_HTTP2").is_some_and(|v| v == "1");
     usrv_bench::runtime().block_on(async move {
         let listener = TcpListener::bind(&addr)
             .await
@@ -132,9 +134,14 @@ fn main() {
                         Ok::<_, Infallible>(route(&request))
                     });
                     if http2 {
-                        let _ = http2::Builder::new(TokioExecutor::new())
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
+                        #[cfg(feature = "http2")]
+                        {
+                            use hyper::server::conn::http2;
+                            use hyper_util::rt::TokioExecutor;
+                            let _ = http2::Builder::new(TokioExecutor::new())
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await;
+                        }
                     } else {
                         let _ = http1::Builder::new()
                             .keep_alive(true)
