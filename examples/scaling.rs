@@ -34,7 +34,7 @@
 //!
 //! Not part of `tests/openapi/check.sh`: the filler routes have no API
 //! description.
-use usrv::__private::{Api, Converter, Ctx, MethodSet, Reply, Route, Segment};
+use usrv::__private::{Ctx, MethodSet, Reply, Route};
 use usrv::{route, Bytes, IntoResponse, Rejection, StatusCode};
 
 /// `GET /p0` → `null`.
@@ -176,30 +176,8 @@ fn filler_call(_: &Ctx<'_>) -> Result<Reply, Rejection> {
 /// register it (leaked: a route is `'static`).
 fn filler(i: usize) -> &'static Route {
     let pattern: &'static str = Box::leak(format!("/r{i}/<int:id>/<name>").into_boxed_str());
-    let literal = &pattern[1..pattern.find("/<").unwrap_or(pattern.len())];
-    let segments: &'static [Segment] = Box::leak(Box::new([
-        Segment::Literal(literal),
-        Segment::Param(Converter::Int, "id"),
-        Segment::Param(Converter::Any, "name"),
-    ]));
-    Box::leak(Box::new(Route {
-        name: "filler",
-        module: module_path!(),
-        file: file!(),
-        line: line!(),
-        pattern,
-        segments,
-        methods: MethodSet::of(&usrv::Method::GET),
-        signed: false,
-        encrypted: false,
-        uses_body: false,
-        streams_body: false,
-        upgrades: false,
-        states: &[],
-        arg_names: &[],
-        call: filler_call,
-        api: Api::NONE,
-    }))
+    let get = MethodSet::of(&usrv::Method::GET);
+    Route::leaked(module_path!(), "filler", pattern, get, filler_call)
 }
 
 fn main() -> Result<(), usrv::Error> {

@@ -24,7 +24,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
-use usrv::__private::{Api, Converter, Ctx, MethodSet, Reply, Route, Segment};
+use usrv::__private::{Ctx, MethodSet, Reply, Route};
 use usrv::routing::{Found, Params, Router};
 use usrv::{FromParam, Method, Rejection};
 
@@ -36,40 +36,13 @@ fn never_called(_: &Ctx<'_>) -> Result<Reply, Rejection> {
 /// A `'static` route from a pattern, as `#[route]` would register it.
 fn route(pattern: String) -> &'static Route {
     let pattern: &'static str = Box::leak(pattern.into_boxed_str());
-    let segments: Vec<Segment> = pattern
-        .trim_start_matches('/')
-        .split('/')
-        .filter(|piece| !piece.is_empty())
-        .map(
-            |piece| match piece.strip_prefix('<').and_then(|p| p.strip_suffix('>')) {
-                Some(inner) => match inner.split_once(':') {
-                    Some(("int", name)) => Segment::Param(Converter::Int, name),
-                    Some(("path", name)) => Segment::Param(Converter::Path, name),
-                    Some((_, name)) => Segment::Param(Converter::Str, name),
-                    None => Segment::Param(Converter::Any, inner),
-                },
-                None => Segment::Literal(piece),
-            },
-        )
-        .collect();
-    Box::leak(Box::new(Route {
-        name: "bench",
-        module: "routing",
-        file: file!(),
-        line: line!(),
+    Route::leaked(
+        "routing",
+        "bench",
         pattern,
-        segments: Box::leak(segments.into_boxed_slice()),
-        methods: MethodSet::from_bits(1), // GET
-        signed: false,
-        encrypted: false,
-        uses_body: false,
-        streams_body: false,
-        upgrades: false,
-        states: &[],
-        arg_names: &[],
-        call: never_called,
-        api: Api::NONE,
-    }))
+        MethodSet::from_bits(1),
+        never_called,
+    )
 }
 
 /// The nested literal routes every table has.

@@ -382,6 +382,60 @@ pub struct Registered(pub &'static Route);
 inventory::collect!(Registered);
 
 impl Route {
+    /// A route made at run time, for benchmarks, tools and tests (a
+    /// table of 10,000 routes, say): `pattern` with literal segments and
+    /// `<name>`, `<int:name>`, `<float:name>`, `<str:name>` or
+    /// `<path:name>` (`<path:..>` last), unchecked, unlike `#[route]`'s;
+    /// `call` answers it; its location is the caller's. It is leaked, to
+    /// live as long as the program as `#[route]`'s statics do: make each
+    /// once.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn leaked(
+        module: &'static str,
+        name: &'static str,
+        pattern: &'static str,
+        methods: MethodSet,
+        call: CallFn,
+    ) -> &'static Route {
+        let segments: Vec<Segment> = pattern
+            .split('/')
+            .filter(|piece| !piece.is_empty())
+            .map(
+                |piece| match piece.strip_prefix('<').and_then(|p| p.strip_suffix('>')) {
+                    Some(inner) => match inner.split_once(':') {
+                        Some(("int", name)) => Segment::Param(Converter::Int, name),
+                        Some(("float", name)) => Segment::Param(Converter::Float, name),
+                        Some(("str", name)) => Segment::Param(Converter::Str, name),
+                        Some(("path", name)) => Segment::Param(Converter::Path, name),
+                        Some((_, name)) => Segment::Param(Converter::Any, name),
+                        None => Segment::Param(Converter::Any, inner),
+                    },
+                    None => Segment::Literal(piece),
+                },
+            )
+            .collect();
+        let location = std::panic::Location::caller();
+        Box::leak(Box::new(Route {
+            name,
+            module,
+            file: location.file(),
+            line: location.line(),
+            pattern,
+            segments: Box::leak(segments.into_boxed_slice()),
+            methods,
+            signed: false,
+            encrypted: false,
+            uses_body: false,
+            streams_body: false,
+            upgrades: false,
+            states: &[],
+            arg_names: &[],
+            call,
+            api: Api::NONE,
+        }))
+    }
+
     /// The function's name.
     pub fn name(&self) -> &'static str {
         self.name
@@ -551,48 +605,17 @@ fn panic_response(message: &str) -> Response {
     Rejection::internal("the handler panicked").into_response()
 }
 
-/// A route built by hand for unit tests: `pattern` with `<name>`,
-/// `<int:name>`, `<path:name>` or other `<conv:name>` segments (as a
-/// string), answering the methods of `methods` (bit `i`: the `i`-th of
-/// `METHODS`); its handler is never called.
+/// A route built by hand for unit tests (see [`Route::leaked`]); its
+/// handler is never called.
 #[cfg(test)]
+#[track_caller]
 pub(crate) fn test_route(
     module: &'static str,
     name: &'static str,
     pattern: &'static str,
     methods: u16,
 ) -> &'static Route {
-    let segments: Vec<Segment> = pattern
-        .split('/')
-        .filter(|piece| !piece.is_empty())
-        .map(
-            |piece| match piece.strip_prefix('<').and_then(|p| p.strip_suffix('>')) {
-                Some(inner) => match inner.split_once(':') {
-                    Some(("int", n)) => Segment::Param(Converter::Int, n),
-                    Some(("path", n)) => Segment::Param(Converter::Path, n),
-                    Some((_, n)) => Segment::Param(Converter::Str, n),
-                    None => Segment::Param(Converter::Any, inner),
-                },
-                None => Segment::Literal(piece),
-            },
-        )
-        .collect();
-    Box::leak(Box::new(Route {
-        name,
-        module,
-        file: "test.rs",
-        line: 1,
-        pattern,
-        segments: Box::leak(segments.into_boxed_slice()),
-        methods: MethodSet::from_bits(methods),
-        signed: false,
-        encrypted: false,
-        uses_body: false,
-        streams_body: false,
-        upgrades: false,
-        states: &[],
-        arg_names: &[],
-        call: |_| unreachable!("a test route is never called"),
-        api: Api::NONE,
-    }))
+    Route::leaked(module, name, pattern, MethodSet::from_bits(methods), |_| {
+        unreachable!("a test route is never called")
+    })
 }
