@@ -75,8 +75,6 @@ const BUSY: u64 = 3 << 62;
 
 /// The state one connection shares with its watchdog.
 pub(crate) struct ConnGuard {
-    header_timeout: Duration,
-    idle_timeout: Duration,
     /// The phase, and how many moves were made.
     state: AtomicU64,
     /// HTTP/2: the requests being answered (no deadline while there are).
@@ -91,11 +89,9 @@ pub(crate) struct ConnGuard {
 
 impl ConnGuard {
     /// A guard for a connection opened now: its first head is due within
-    /// `header_timeout`.
-    pub fn new(header_timeout: Duration, idle_timeout: Duration) -> Arc<ConnGuard> {
+    /// the header timeout (the [`Watchdog`]'s).
+    pub fn new() -> Arc<ConnGuard> {
         Arc::new(ConnGuard {
-            header_timeout,
-            idle_timeout,
             state: AtomicU64::new(HEAD),
             in_flight: AtomicUsize::new(0),
             connection: OnceLock::new(),
@@ -191,18 +187,18 @@ impl ConnGuard {
         self.enter(IDLE);
     }
 
-    /// The state now, and how long it may stand still (`None`: no deadline
-    /// runs).
-    fn look(&self) -> (u64, Option<Duration>) {
+    /// The state now, and how long it may stand still under `timeouts`
+    /// (`None`: no deadline runs).
+    fn look(&self, timeouts: &Timeouts) -> (u64, Option<Duration>) {
         // In-flight first: a request that ends moves the state before it
         // leaves the count.
         let in_flight = self.in_flight.load(Ordering::Acquire) > 0;
         let state = self.state.load(Ordering::Relaxed);
         let timeout = match state & PHASE {
             _ if in_flight => None,
-            HEAD => Some(self.header_timeout),
+            HEAD => Some(timeouts.header),
             BUSY => None,
-            _ => Some(self.idle_timeout),
+            _ => Some(timeouts.idle),
         };
         (state, timeout)
     }
@@ -387,8 +383,17 @@ pub(crate) struct Watchdog {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// The deadlines of a server's connections.
+struct Timeouts {
+    /// For a request head, from its first byte (or the connection's start).
+    header: Duration,
+    /// For progress between requests and while a response is written.
+    idle: Duration,
+}
+
 /// What the server and its watchdog thread share.
 struct Watched {
+    timeouts: Timeouts,
     step: Duration,
     list: Mutex<WatchList>,
     wake: Condvar,
@@ -415,6 +420,10 @@ impl Watchdog {
         // late.
         let step = (header_timeout.min(idle_timeout) / 2).max(Duration::from_millis(10));
         let shared = Arc::new(Watched {
+            timeouts: Timeouts {
+                header: header_timeout,
+                idle: idle_timeout,
+            },
             step,
             list: Mutex::new(WatchList::default()),
             wake: Condvar::new(),
@@ -432,7 +441,7 @@ impl Watchdog {
     /// Watches a connection opened now (its first head is due within the
     /// header timeout), until its task ends.
     pub fn watch(&self, guard: Arc<ConnGuard>) {
-        let (seen, _) = guard.look();
+        let (seen, _) = guard.look(&self.shared.timeouts);
         let entry = Entry {
             guard,
             seen,
@@ -479,7 +488,8 @@ impl Watched {
                 return;
             }
             let now = std::time::Instant::now();
-            list.connections.retain_mut(|entry| entry.look(now));
+            list.connections
+                .retain_mut(|entry| entry.look(now, &self.timeouts));
         }
     }
 }
@@ -487,14 +497,14 @@ impl Watched {
 impl Entry {
     /// Whether to keep watching: `false` once the connection ended, or
     /// after aborting it.
-    fn look(&mut self, now: std::time::Instant) -> bool {
+    fn look(&mut self, now: std::time::Instant, timeouts: &Timeouts) -> bool {
         let Some(connection) = self.guard.connection.get() else {
             return true; // not spawned yet
         };
         if connection.is_finished() {
             return false;
         }
-        let (state, timeout) = self.guard.look();
+        let (state, timeout) = self.guard.look(timeouts);
         if state != self.seen || timeout.is_none() {
             (self.seen, self.since) = (state, now);
             return true;

@@ -700,10 +700,10 @@ fn spawn_connection<S, B>(
     S: ConnService<B>,
     B: ConnBody,
 {
-    let guard = ConnGuard::new(limits.header_timeout, limits.idle_timeout);
+    let guard = ConnGuard::new();
     // Spawned as it is: an `async` block around it would hold the future
     // twice (before and while awaiting it), doubling the task.
-    let held = Held { permit, watcher };
+    let held = (permit, watcher);
     guard.serve(connections.spawn(serve_connection(
         stream,
         tls,
@@ -717,12 +717,7 @@ fn spawn_connection<S, B>(
 
 /// What a connection holds until it ends: its slot among
 /// `max_connections`, and its watch of the server's life.
-struct Held {
-    #[allow(dead_code)] // held for its `Drop`
-    permit: Option<OwnedSemaphorePermit>,
-    #[allow(dead_code)] // held for its `Drop`
-    watcher: Watch,
-}
+type Held = (Option<OwnedSemaphorePermit>, Watch);
 
 /// Serves one connection: over TLS, HTTP/2 or HTTP/1.1 as ALPN chose;
 /// otherwise HTTP/2 (prior knowledge) or HTTP/1.1 as its first bytes say.
