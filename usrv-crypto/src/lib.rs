@@ -103,7 +103,10 @@
 //! # tokio::runtime::Builder::new_current_thread().build()?.block_on(exchange())?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-#![forbid(unsafe_code)]
+// No `unsafe` code, except with the `secp256k1` feature in the one module
+// that calls libsecp256k1 on a context of its own (`backend::secp256k1::ffi`).
+#![cfg_attr(not(feature = "secp256k1"), forbid(unsafe_code))]
+#![cfg_attr(feature = "secp256k1", deny(unsafe_code))]
 #![warn(missing_docs)]
 
 mod backend;

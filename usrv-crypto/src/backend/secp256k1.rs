@@ -1,108 +1,60 @@
 //! The `libsecp256k1` backend, on the `secp256k1` crate (the C library,
 //! bundled and built with `cc`).
 //!
-//! Each thread owns a context, randomized from the operating system when it
-//! is made and again after every [`RERANDOMIZE_EVERY`] uses of a secret key
-//! (the blinding of the library's fixed-base multiplication, a defence in
-//! depth against side channels; libsecp256k1 asks for it once per context).
-//! The crate's own global context since 0.33 re-randomizes after each use,
-//! which costs as much as a third of a signature; once per
-//! [`RERANDOMIZE_EVERY`] uses keeps the blinding fresh for a fraction of it.
+//! Verification, ECDH and key parsing go through the crate's safe API.
+//! The two operations that use a secret with the library's fixed-base
+//! multiplication (making a key pair and signing) go through [`ffi`], the
+//! only `unsafe` code in usrv: they run on a context this thread owns,
+//! randomized from the operating system when it is made and again after
+//! every [`ffi::RERANDOMIZE_EVERY`] uses of a secret (the blinding of that
+//! multiplication, a defence in depth against side channels; libsecp256k1
+//! asks for it once per context). The crate's safe API signs on its own
+//! context and re-randomizes it after every use, which costs 372 k
+//! instructions, 1.5 times the signature itself (`bench/secure.sh`).
 
-use std::cell::RefCell;
-
-use secp256k1::{ecdh, schnorr, All, Keypair, Parity, PublicKey, Secp256k1, XOnlyPublicKey};
+use secp256k1::{ecdh, schnorr, Parity, PublicKey, SecretKey, XOnlyPublicKey};
 use zeroize::Zeroize;
 
-use crate::keys::os_random;
-
-/// How many uses of a secret key a context's blinding serves.
-const RERANDOMIZE_EVERY: u32 = 256;
-
-/// A thread's context, and the uses of secrets since its last blinding.
-struct Context {
-    secp: Secp256k1<All>,
-    secret_uses: u32,
-}
-
-impl Context {
-    fn new() -> Context {
-        let mut secp = Secp256k1::new();
-        randomize(&mut secp);
-        Context {
-            secp,
-            secret_uses: 0,
-        }
-    }
-}
-
-fn randomize(secp: &mut Secp256k1<All>) {
-    let mut seed = [0u8; 32];
-    os_random(&mut seed);
-    secp.seeded_randomize(&seed);
-    seed.zeroize();
-}
-
-thread_local! {
-    static CONTEXT: RefCell<Context> = RefCell::new(Context::new());
-}
-
-/// Runs `f` with this thread's context (verification: no secret involved).
-fn with_context<T>(f: impl FnOnce(&Secp256k1<All>) -> T) -> T {
-    CONTEXT.with(|context| f(&context.borrow().secp))
-}
-
-/// Runs `f`, which uses a secret key, with this thread's context; counts
-/// the use towards the next blinding.
-fn with_secret_context<T>(f: impl FnOnce(&Secp256k1<All>) -> T) -> T {
-    CONTEXT.with(|context| {
-        let mut context = context.borrow_mut();
-        let out = f(&context.secp);
-        context.secret_uses += 1;
-        if context.secret_uses >= RERANDOMIZE_EVERY {
-            context.secret_uses = 0;
-            randomize(&mut context.secp);
-        }
-        out
-    })
-}
-
-/// A secret key: the library's key pair (`d` as given and its public key).
+/// A secret key: `d` as given, the library's key pair (`d` or `n - d`,
+/// whichever has the even public key), and the public key.
 #[derive(Clone)]
-pub(crate) struct Secret(Keypair);
+pub(crate) struct Secret {
+    scalar: SecretKey,
+    keypair: ffi::Keypair,
+    public: Public,
+}
 
 impl Secret {
     pub(crate) fn from_bytes(bytes: &[u8; 32]) -> Option<Secret> {
-        with_secret_context(|secp| Keypair::from_seckey_byte_array(secp, *bytes))
-            .ok()
-            .map(Secret)
+        let scalar = SecretKey::from_secret_bytes(*bytes).ok()?;
+        let (keypair, x_only, parity, point) = ffi::keypair(bytes)?;
+        // The x-only key is the point with even y.
+        let point = match parity {
+            Parity::Even => point,
+            Parity::Odd => point.negate(),
+        };
+        Some(Secret {
+            scalar,
+            keypair,
+            public: Public { x_only, point },
+        })
     }
 
     pub(crate) fn to_bytes(&self) -> [u8; 32] {
-        self.0.secret_bytes()
+        self.scalar.to_secret_bytes()
     }
 
     pub(crate) fn public(&self) -> Public {
-        // The x-only key is the point with even y.
-        let (x_only, parity) = self.0.x_only_public_key();
-        let point = self.0.public_key();
-        let point = match parity {
-            Parity::Even => point,
-            Parity::Odd => with_context(|secp| point.negate(secp)),
-        };
-        Public { x_only, point }
+        self.public
     }
 
     pub(crate) fn sign(&self, msg: &[u8], aux: &[u8; 32]) -> [u8; 64] {
-        with_secret_context(|secp| secp.sign_schnorr_with_aux_rand(msg, &self.0, aux))
-            .to_byte_array()
+        ffi::sign(&self.keypair, msg, aux)
     }
 
     pub(crate) fn diffie_hellman_x(&self, peer: &Public) -> [u8; 32] {
         // x(d · Q) is the same for Q and -Q: the even lift kept by `Public`.
-        let mut secret = secp256k1::SecretKey::from_keypair(&self.0);
-        let mut xy = ecdh::shared_secret_point(&peer.point, &secret);
-        secret.non_secure_erase();
+        let mut xy = ecdh::shared_secret_point(&peer.point, &self.scalar);
         let mut x = [0u8; 32];
         x.copy_from_slice(&xy[..32]);
         xy.zeroize();
@@ -112,7 +64,8 @@ impl Secret {
 
 impl Drop for Secret {
     fn drop(&mut self) {
-        self.0.non_secure_erase();
+        self.scalar.non_secure_erase();
+        ffi::erase(&mut self.keypair);
     }
 }
 
@@ -135,11 +88,151 @@ impl Public {
     }
 
     pub(crate) fn to_bytes(self) -> [u8; 32] {
-        self.x_only.serialize()
+        self.x_only.to_byte_array()
     }
 
     pub(crate) fn verify(&self, msg: &[u8], sig: &[u8; 64]) -> bool {
+        // Verification uses no secret: the crate's own context, never
+        // re-randomized for it.
         let sig = schnorr::Signature::from_byte_array(*sig);
-        with_context(|secp| secp.verify_schnorr(&sig, msg, &self.x_only)).is_ok()
+        schnorr::verify(&sig, msg, &self.x_only).is_ok()
+    }
+}
+
+/// Key pairs and signatures on a context of this thread's own.
+///
+/// The one module of usrv with `unsafe` code (the crate denies it
+/// elsewhere): three calls into libsecp256k1 that the `secp256k1` crate
+/// offers only on its own, per-use re-randomized context. Each call's
+/// pointers come from references that outlive it, to buffers of the sizes
+/// the C declarations name; the context is one the crate made for signing
+/// and verification (`Secp256k1<All>`) and that only this thread uses.
+#[allow(unsafe_code)]
+mod ffi {
+    use std::cell::RefCell;
+
+    pub(super) use secp256k1::ffi::Keypair;
+    use secp256k1::ffi::{
+        secp256k1_context_static, secp256k1_keypair_create, secp256k1_keypair_pub,
+        secp256k1_keypair_xonly_pub, secp256k1_schnorrsig_sign_custom, SchnorrSigExtraParams,
+    };
+    use secp256k1::{All, Parity, PublicKey, Secp256k1, XOnlyPublicKey};
+    use zeroize::Zeroize;
+
+    use crate::keys::os_random;
+
+    /// How many uses of a secret key a context's blinding serves.
+    pub(super) const RERANDOMIZE_EVERY: u32 = 256;
+
+    /// A thread's context, and the uses of secrets since its last blinding.
+    struct Context {
+        secp: Secp256k1<All>,
+        secret_uses: u32,
+    }
+
+    impl Context {
+        fn new() -> Context {
+            let mut context = Context {
+                secp: Secp256k1::new(),
+                secret_uses: 0,
+            };
+            context.randomize();
+            context
+        }
+
+        fn randomize(&mut self) {
+            let mut seed = [0u8; 32];
+            os_random(&mut seed);
+            self.secp.seeded_randomize(&seed);
+            seed.zeroize();
+            self.secret_uses = 0;
+        }
+    }
+
+    thread_local! {
+        static CONTEXT: RefCell<Context> = RefCell::new(Context::new());
+    }
+
+    /// Runs `f`, which uses a secret key, with this thread's context; counts
+    /// the use towards the next blinding.
+    fn with_secret_context<T>(f: impl FnOnce(&Secp256k1<All>) -> T) -> T {
+        CONTEXT.with(|context| {
+            let mut context = context.borrow_mut();
+            let out = f(&context.secp);
+            context.secret_uses += 1;
+            if context.secret_uses >= RERANDOMIZE_EVERY {
+                context.randomize();
+            }
+            out
+        })
+    }
+
+    /// The key pair of `d` (`None` unless `d` is in `[1, n-1]`), its x-only
+    /// public key with the parity of its point, and the point.
+    pub(super) fn keypair(d: &[u8; 32]) -> Option<(Keypair, XOnlyPublicKey, Parity, PublicKey)> {
+        // SAFETY: `Keypair::new` is zeroed memory, passed only as the output
+        // of `keypair_create`, which fills it (or reports 0, and it is
+        // dropped unread); `d` is 32 readable bytes.
+        let mut keypair = unsafe { Keypair::new() };
+        let created = with_secret_context(|secp| unsafe {
+            secp256k1_keypair_create(secp.ctx().as_ptr(), &mut keypair, d.as_ptr())
+        });
+        if created != 1 {
+            return None;
+        }
+        let mut parity = 0;
+        // SAFETY: `keypair` was made by `keypair_create` just above; the
+        // zeroed outputs are passed only as outputs, which both calls fill.
+        // The static context serves: neither call multiplies by a secret.
+        let (x_only, point) = unsafe {
+            let mut x_only = secp256k1::ffi::XOnlyPublicKey::new();
+            let mut point = secp256k1::ffi::PublicKey::new();
+            let read = (
+                secp256k1_keypair_xonly_pub(
+                    secp256k1_context_static,
+                    &mut x_only,
+                    &mut parity,
+                    &keypair,
+                ),
+                secp256k1_keypair_pub(secp256k1_context_static, &mut point, &keypair),
+            );
+            assert_eq!(read, (1, 1), "libsecp256k1 reads the key pair it made");
+            (x_only, point)
+        };
+        let parity = if parity == 0 {
+            Parity::Even
+        } else {
+            Parity::Odd
+        };
+        Some((keypair, x_only.into(), parity, point.into()))
+    }
+
+    /// The BIP340 signature of `msg` (any length) with auxiliary randomness
+    /// `aux`.
+    pub(super) fn sign(keypair: &Keypair, msg: &[u8], aux: &[u8; 32]) -> [u8; 64] {
+        let mut signature = [0u8; 64];
+        // BIP340's nonce function (the default) with `aux` as its data.
+        let extra = SchnorrSigExtraParams::new(None, aux.as_ptr().cast());
+        // SAFETY: `signature` is 64 writable bytes; `msg` is `msg.len()`
+        // readable bytes; `keypair` was made by `keypair_create`; `extra`
+        // points at `aux`, 32 readable bytes, for the length of the call.
+        let signed = with_secret_context(|secp| unsafe {
+            secp256k1_schnorrsig_sign_custom(
+                secp.ctx().as_ptr(),
+                signature.as_mut_ptr(),
+                msg.as_ptr(),
+                msg.len(),
+                keypair,
+                &extra,
+            )
+        });
+        assert_eq!(signed, 1, "libsecp256k1 signs with a valid key pair");
+        signature
+    }
+
+    /// Overwrites the secret in `keypair` (best effort, as the crate's own
+    /// erasure).
+    pub(super) fn erase(keypair: &mut Keypair) {
+        keypair.non_secure_erase();
     }
 }
