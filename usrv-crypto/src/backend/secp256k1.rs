@@ -102,11 +102,13 @@ impl Public {
 /// Key pairs and signatures on a context of this thread's own.
 ///
 /// The one module of usrv with `unsafe` code (the crate denies it
-/// elsewhere): three calls into libsecp256k1 that the `secp256k1` crate
-/// offers only on its own, per-use re-randomized context. Each call's
-/// pointers come from references that outlive it, to buffers of the sizes
-/// the C declarations name; the context is one the crate made for signing
-/// and verification (`Secp256k1<All>`) and that only this thread uses.
+/// elsewhere). Making a key pair and signing are calls the `secp256k1`
+/// crate offers only on its own, per-use re-randomized context; here they
+/// are made on this thread's context, and the key pair made that way is
+/// read back (its public key) with two more calls. Each call's pointers
+/// come from references that outlive it, to buffers of the sizes the C
+/// declarations name; the context is one the crate made for signing and
+/// verification (`Secp256k1<All>`) and that only this thread uses.
 #[allow(unsafe_code)]
 mod ffi {
     use std::cell::RefCell;
