@@ -238,3 +238,33 @@ mod ffi {
         keypair.non_secure_erase();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{ffi, Public, Secret};
+    use crate::keys::os_random;
+
+    /// Signatures stay valid across the context's re-randomizations, and a
+    /// key made on one thread signs on another (each with its own context).
+    #[test]
+    fn signatures_survive_reblinding_and_threads() {
+        let mut d = [0u8; 32];
+        os_random(&mut d);
+        let secret = Secret::from_bytes(&d).expect("a random scalar is valid");
+        let public = Public::from_bytes(&secret.public().to_bytes()).expect("its own key");
+        let uses = 3 * ffi::RERANDOMIZE_EVERY as usize + 7;
+        for i in 0..uses {
+            let msg = (i as u64).to_le_bytes();
+            let aux = [i as u8; 32];
+            assert!(public.verify(&msg, &secret.sign(&msg, &aux)), "use {i}");
+        }
+        let signature = std::thread::spawn({
+            let secret = secret.clone();
+            move || secret.sign(b"elsewhere", &[9; 32])
+        })
+        .join()
+        .expect("the other thread signs");
+        assert!(public.verify(b"elsewhere", &signature));
+        assert!(!public.verify(b"elsewhere!", &signature));
+    }
+}
