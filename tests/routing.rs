@@ -390,6 +390,36 @@ async fn a_path_buf_cannot_escape_where_it_is_joined() {
     assert_eq!(server.get("/files/a/../b").await.json(200), json!("a/../b"));
 }
 
+/// The framework's own routes, `/puk` and `/openapi.json`, answer other
+/// methods as a `GET` route does: `OPTIONS` 204, others 405, with `Allow`;
+/// turned off, their paths are 404 for every method.
+#[tokio::test]
+async fn own_routes_answer_options_and_refuse_other_methods() {
+    let server = TestServer::start().await;
+    for path in ["/puk", "/openapi.json"] {
+        let reply = server.send(request(Method::OPTIONS, path)).await;
+        assert_eq!(reply.status, 204, "{path}: {}", reply.text());
+        assert!(reply.body.is_empty());
+        assert_eq!(reply.header("allow"), Some("GET, HEAD, OPTIONS"), "{path}");
+        for method in [Method::POST, Method::DELETE] {
+            let reply = server.send(request(method, path)).await;
+            reply.error(405, &["method not allowed"]);
+            assert_eq!(reply.header("allow"), Some("GET, HEAD, OPTIONS"), "{path}");
+        }
+        assert_eq!(server.get(path).await.status, 200, "{path}");
+    }
+    server.stop().await.expect("stops");
+
+    let server =
+        TestServer::with(|server| server.openapi_route(false).public_key_route(false)).await;
+    for path in ["/puk", "/openapi.json"] {
+        for method in [Method::GET, Method::OPTIONS, Method::POST] {
+            server.send(request(method, path)).await.error(404, &["no route"]);
+        }
+    }
+    server.stop().await.expect("stops");
+}
+
 /// `OPTIONS` on a path whose routes do not answer it: 204 with `Allow`
 /// (a route that names OPTIONS answers it itself, as `/item` above).
 #[tokio::test]

@@ -368,10 +368,12 @@ impl App {
                 return match self.own_reply(parts) {
                     // A signed request to `/puk` or `/openapi.json` gets a
                     // signed reply, as from any route.
-                    Some(reply) if mentions_protocol(&parts.headers) => {
+                    Some(Ok(reply)) if mentions_protocol(&parts.headers) => {
                         Box::pin(self.respond_own_secure(parts, body, reply)).await
                     }
-                    Some(reply) => reply,
+                    Some(Ok(reply)) => reply,
+                    // Another method: as a route's 204 and 405, unsigned.
+                    Some(Err(refusal)) => refusal,
                     None => Rejection::not_found("no route matches this path").into_response(),
                 };
             }
@@ -644,24 +646,34 @@ impl App {
     }
 
     /// The reply of the framework's own routes, `GET /puk` (the server
-    /// key) and `GET /openapi.json`, when the request is one and the route
-    /// is on.
-    fn own_reply(&self, parts: &Parts) -> Option<Response> {
+    /// key) and `GET /openapi.json`, when the path is one and the route is
+    /// on: `Ok` for `GET` and `HEAD`; `Err` for other methods, as for a
+    /// `GET` route (`OPTIONS`: 204 with `Allow`; others: 405 with `Allow`).
+    fn own_reply(&self, parts: &Parts) -> Option<Result<Response, Response>> {
+        const ALLOW_GET: HeaderValue = HeaderValue::from_static("GET, HEAD, OPTIONS");
         let path = parts.uri.path();
-        let get = parts.method == Method::GET || parts.method == Method::HEAD;
-        if (path == "/puk" || path == "/puk/") && get {
-            return self.inner.security.puk_response();
+        let puk = if path == "/puk" || path == "/puk/" {
+            self.inner.security.puk_response()
+        } else {
+            None
+        };
+        let openapi = path == OPENAPI_PATH && self.inner.api.served;
+        if puk.is_none() && !openapi {
+            return None;
         }
-        if path == OPENAPI_PATH && get && self.inner.api.served {
-            let bytes = self.inner.api.document().1.clone();
-            let mut response = Response::new(crate::body::Body::from(bytes));
-            response.headers_mut().insert(
-                http::header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            return Some(response);
-        }
-        None
+        Some(match parts.method {
+            Method::GET | Method::HEAD => Ok(puk.unwrap_or_else(|| {
+                let bytes = self.inner.api.document().1.clone();
+                let mut response = Response::new(crate::body::Body::from(bytes));
+                response.headers_mut().insert(
+                    http::header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                response
+            })),
+            Method::OPTIONS => Err(options(&ALLOW_GET)),
+            _ => Err(method_not_allowed(&ALLOW_GET)),
+        })
     }
 
     /// A request with the protocol's headers to one of the framework's own
