@@ -414,7 +414,10 @@ async fn own_routes_answer_options_and_refuse_other_methods() {
         TestServer::with(|server| server.openapi_route(false).public_key_route(false)).await;
     for path in ["/puk", "/openapi.json"] {
         for method in [Method::GET, Method::OPTIONS, Method::POST] {
-            server.send(request(method, path)).await.error(404, &["no route"]);
+            server
+                .send(request(method, path))
+                .await
+                .error(404, &["no route"]);
         }
     }
     server.stop().await.expect("stops");
