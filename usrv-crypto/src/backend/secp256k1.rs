@@ -15,8 +15,8 @@
 use secp256k1::{ecdh, schnorr, Parity, PublicKey, SecretKey, XOnlyPublicKey};
 use zeroize::Zeroize;
 
-/// A secret key: `d` as given, the library's key pair (`d` or `n - d`,
-/// whichever has the even public key), and the public key.
+/// A secret key: `d` as given, the library's key pair (`d` and `d · G`,
+/// which its BIP340 signing needs), and the public key.
 #[derive(Clone)]
 pub(crate) struct Secret {
     scalar: SecretKey,
