@@ -6,11 +6,14 @@
 //! multiplication (making a key pair and signing) go through [`ffi`], the
 //! only `unsafe` code in usrv: they run on a context this thread owns,
 //! randomized from the operating system when it is made and again after
-//! every [`ffi::RERANDOMIZE_EVERY`] uses of a secret (the blinding of that
-//! multiplication, a defence in depth against side channels; libsecp256k1
-//! asks for it once per context). The crate's safe API signs on its own
-//! context and re-randomizes it after every use, which costs 372 k
-//! instructions, 1.5 times the signature itself (`bench/secure.sh`).
+//! every [`ffi::RERANDOMIZE_EVERY`] uses of a secret. The randomization
+//! blinds that multiplication, a defence in depth against side channels:
+//! libsecp256k1 calls it highly recommended for a new context and
+//! recommends repeating it "before every few computations involving secret
+//! keys". The crate's safe API repeats it after every use, which costs
+//! 372 k instructions, 1.5 times the signature itself (`bench/secure.sh`);
+//! every 256 uses bounds how many multiplications share one blinding for
+//! 1.5 k per use. (k256, the default backend, has no blinding.)
 
 use secp256k1::{ecdh, schnorr, Parity, PublicKey, SecretKey, XOnlyPublicKey};
 use zeroize::Zeroize;
