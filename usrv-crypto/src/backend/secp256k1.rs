@@ -15,7 +15,7 @@
 //! every 256 uses bounds how many multiplications share one blinding for
 //! 1.5 k per use. (k256, the default backend, has no blinding.)
 
-use secp256k1::{ecdh, schnorr, Parity, PublicKey, SecretKey, XOnlyPublicKey};
+use secp256k1::{ecdh, schnorr, PublicKey, SecretKey, XOnlyPublicKey};
 use zeroize::Zeroize;
 
 /// A secret key: `d` as given, the library's key pair (`d` and `d · G`,
@@ -30,12 +30,7 @@ pub(crate) struct Secret {
 impl Secret {
     pub(crate) fn from_bytes(bytes: &[u8; 32]) -> Option<Secret> {
         let scalar = SecretKey::from_secret_bytes(*bytes).ok()?;
-        let (keypair, x_only, parity, point) = ffi::keypair(bytes)?;
-        // The x-only key is the point with even y.
-        let point = match parity {
-            Parity::Even => point,
-            Parity::Odd => point.negate(),
-        };
+        let (keypair, x_only, point) = ffi::keypair(bytes)?;
         Some(Secret {
             scalar,
             keypair,
@@ -68,7 +63,7 @@ impl Secret {
 impl Drop for Secret {
     fn drop(&mut self) {
         self.scalar.non_secure_erase();
-        ffi::erase(&mut self.keypair);
+        self.keypair.non_secure_erase();
     }
 }
 
@@ -121,7 +116,7 @@ mod ffi {
         secp256k1_context_static, secp256k1_keypair_create, secp256k1_keypair_pub,
         secp256k1_keypair_xonly_pub, secp256k1_schnorrsig_sign_custom, SchnorrSigExtraParams,
     };
-    use secp256k1::{All, Parity, PublicKey, Secp256k1, XOnlyPublicKey};
+    use secp256k1::{All, PublicKey, Secp256k1, XOnlyPublicKey};
     use zeroize::Zeroize;
 
     use crate::keys::os_random;
@@ -173,8 +168,8 @@ mod ffi {
     }
 
     /// The key pair of `d` (`None` unless `d` is in `[1, n-1]`), its x-only
-    /// public key with the parity of its point, and the point.
-    pub(super) fn keypair(d: &[u8; 32]) -> Option<(Keypair, XOnlyPublicKey, Parity, PublicKey)> {
+    /// public key, and that key's point (the one with even y).
+    pub(super) fn keypair(d: &[u8; 32]) -> Option<(Keypair, XOnlyPublicKey, PublicKey)> {
         // SAFETY: `Keypair::new` is zeroed memory, passed only as the output
         // of `keypair_create`, which fills it (or reports 0, and it is
         // dropped unread); `d` is 32 readable bytes.
@@ -204,12 +199,9 @@ mod ffi {
             assert_eq!(read, (1, 1), "libsecp256k1 reads the key pair it made");
             (x_only, point)
         };
-        let parity = if parity == 0 {
-            Parity::Even
-        } else {
-            Parity::Odd
-        };
-        Some((keypair, x_only.into(), parity, point.into()))
+        let point = PublicKey::from(point);
+        let even = if parity == 0 { point } else { point.negate() };
+        Some((keypair, x_only.into(), even))
     }
 
     /// The BIP340 signature of `msg` (any length) with auxiliary randomness
@@ -233,12 +225,6 @@ mod ffi {
         });
         assert_eq!(signed, 1, "libsecp256k1 signs with a valid key pair");
         signature
-    }
-
-    /// Overwrites the secret in `keypair` (best effort, as the crate's own
-    /// erasure).
-    pub(super) fn erase(keypair: &mut Keypair) {
-        keypair.non_secure_erase();
     }
 }
 
